@@ -1,0 +1,1 @@
+"""Consumer-driven contracts: Pact consumer tests, provider verification, and pacts checked against the spec."""

@@ -1,0 +1,1 @@
+"""Fuzzing from the OpenAPI spec on schemathesis, plus REST practice checks."""

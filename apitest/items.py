@@ -1,0 +1,119 @@
+"""The pytest items every side (fuzz, contracts, load) derives from: one recording and failure path for all."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .errors import ApitestError
+from .redact import redact_finding
+from .results import Finding, ItemResult, Outcome, RunError, Source
+from .stash import RUNTIME_KEY
+
+if TYPE_CHECKING:
+    from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+    from .config import Suite
+    from .runtime import Runtime
+
+MARKERS = {
+    Source.FUZZ: "apitest_fuzz",
+    Source.CONTRACT: "apitest_contract",
+    Source.LOAD: "apitest_load",
+}
+
+
+@dataclass(slots=True)
+class ItemOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    cases: int = 0
+
+
+class FindingsFailed(Exception):
+    """The item found the API misbehaving; its findings are in the report."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__(f"{len(findings)} finding(s)")
+        self.findings = list(findings)
+
+
+class ApitestItem(pytest.Item):
+    source: Source
+
+    def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.add_marker(MARKERS[self.source])
+        self.cases = 0
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.config.stash[RUNTIME_KEY]
+
+    def execute(self) -> ItemOutcome:
+        raise NotImplementedError
+
+    def runtest(self) -> None:
+        started = time.perf_counter()
+        outcome, error, findings = Outcome.PASSED, None, []
+        try:
+            result = self.execute()
+            findings = [self._complete(f) for f in result.findings]
+            self.cases = result.cases
+            for finding in findings:
+                self.runtime.record(finding)
+            if findings:
+                outcome = Outcome.FAILED
+                raise FindingsFailed(findings)
+        except ApitestError as exc:
+            outcome, error = Outcome.ERROR, str(exc)
+            self.runtime.record(RunError(message=error, item=self.nodeid))
+            pytest.exit(f"apitest: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+        except (FindingsFailed, pytest.skip.Exception):
+            raise
+        except Exception as exc:
+            outcome, error = Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self.runtime.record(
+                ItemResult(
+                    nodeid=self.nodeid,
+                    source=self.source,
+                    suite=self.suite.name,
+                    name=self.name,
+                    outcome=outcome,
+                    duration_s=round(time.perf_counter() - started, 4),
+                    findings=len(findings),
+                    cases=self.cases,
+                    error=error,
+                )
+            )
+
+    def _complete(self, finding: Finding) -> Finding:
+        finding = dataclasses.replace(finding, suite=finding.suite or self.suite.name, item=finding.item or self.nodeid)
+        return redact_finding(finding, self.suite.auth.secrets)
+
+    def repr_failure(self, excinfo: ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
+        if isinstance(excinfo.value, FindingsFailed):
+            return format_findings(excinfo.value.findings)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.source.value}: {self.name}"
+
+
+def format_findings(findings: Sequence[Finding]) -> str:
+    lines = []
+    for f in findings:
+        where = f" on {f.operation}" if f.operation else ""
+        lines.append(f"[{f.severity.value}] {f.check}{where}: {f.title}")
+        for line in f.message.strip().splitlines()[:8]:
+            lines.append(f"    {line}")
+        if f.curl:
+            lines.append(f"    reproduce: {f.curl}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Load: Locust burst profiles run in a subprocess, with SLO gates."""

@@ -1,0 +1,127 @@
+"""The pytest plugin (entry point `pytest11: apitest`): options, suite collection, recording, reports, exit status.
+
+It imports no engine: schemathesis, pact and locust are imported inside their adapters when an item runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import OVERRIDES, REPORT_FORMATS, SUITE_FILE, find_suite_file
+from .errors import ApitestError
+from .items import MARKERS
+from .results import RunError
+from .runtime import Runtime
+from .session import Session
+from .stash import RUNTIME_KEY, SESSION_KEY
+
+REPORT_DIR_HELP = "Folder for report.json, report.html, summary.md and junit.xml (default: ./apitest-report)."
+FORMATS_HELP = "Report formats to write, comma-separated: html,json,junit,md (default: all)."
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apitest", "API fuzz, contract and load testing")
+    for o in OVERRIDES:
+        group.addoption(o.option, dest=o.dest, default=None, help=f"{o.help} [env {o.env}]")
+    group.addoption("--apitest-report-dir", dest="apitest_report_dir", default=None, help=REPORT_DIR_HELP)
+    parser.addini("apitest_report_dir", REPORT_DIR_HELP)
+    group.addoption("--apitest-formats", dest="apitest_formats", default=None, help=FORMATS_HELP)
+    parser.addini("apitest_formats", FORMATS_HELP)
+
+
+def _setting(config: pytest.Config, name: str, default: str) -> str:
+    """CLI > APITEST_* env > ini > default."""
+    value = config.getoption(f"apitest_{name}") or os.environ.get(f"APITEST_{name.upper()}") or config.getini(f"apitest_{name}")
+    return str(value) if value else default
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS.values():
+        config.addinivalue_line("markers", f"{marker}: apitest {marker.removeprefix('apitest_')} items")
+    root = Path(config.invocation_params.dir)
+    report_dir = (root / _setting(config, "report_dir", "apitest-report")).resolve()
+    formats = tuple(f.strip() for f in _setting(config, "formats", ",".join(REPORT_FORMATS)).split(",") if f.strip())
+    for f in formats:
+        if f not in REPORT_FORMATS:
+            raise pytest.UsageError(f"--apitest-formats: unknown format {f!r}; choose from {', '.join(REPORT_FORMATS)}.")
+    session = Session(report_dir=report_dir, argv=tuple(config.invocation_params.args), formats=formats)
+    cli = {o.dest: _parse_option(o, config.getoption(o.dest)) for o in OVERRIDES}
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        session.reset()
+        config.stash[SESSION_KEY] = session
+    config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", cli)
+
+
+def _parse_option(o: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return o.parse(value)
+    except ValueError:
+        raise pytest.UsageError(f"{o.option}={value!r} is not valid: {o.help}") from None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name == SUITE_FILE or (file_path.name == "pyproject.toml" and find_suite_file(file_path.parent) == file_path):
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+class SuiteFile(pytest.File):
+    """A suite file: yields the fuzz, contract and load items of its target."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from .contracts.items import collect_contracts
+        from .fuzz.items import collect_fuzz
+        from .load.items import collect_load
+
+        runtime = self.config.stash[RUNTIME_KEY]
+        try:
+            suite = runtime.suite(self.path)
+            for collect in (collect_fuzz, collect_contracts, collect_load):
+                yield from collect(self, suite)
+        except ApitestError as exc:
+            runtime.record(RunError(message=str(exc), item=str(self.path)))
+            pytest.exit(f"apitest: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(SESSION_KEY, None)
+    if state is None:  # an xdist worker: the controller reports
+        return
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    result = state.finish(int(exitstatus), complete=not interrupted and exitstatus != pytest.ExitCode.USAGE_ERROR)
+    if not result.items and not result.errors:
+        return
+    from .report import write_reports
+
+    state.written = write_reports(result, state.report_dir, state.formats)
+    if result.errors and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    elif result.findings and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(SESSION_KEY, None)
+    if state is None or state.result is None or not state.written:
+        return
+    from .report.terminal import summary_lines
+
+    terminalreporter.section("apitest")
+    for line in summary_lines(state.result, state.written):
+        terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    runtime = config.stash.get(RUNTIME_KEY, None)
+    if runtime is not None:
+        runtime.close()

@@ -1,0 +1,27 @@
+"""The `apitest` section at the end of the pytest terminal output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..results import RunResult
+
+
+def summary_lines(result: RunResult, written: Sequence[Path]) -> list[str]:
+    s = result.summary()
+    lines = [
+        f"verdict: {result.verdict}  items: {s['items']}  fuzz cases: {s['cases']}  findings: {s['findings']}"
+        + (f"  errors: {s['errors']}" if s["errors"] else ""),
+    ]
+    by_sev = ", ".join(f"{n} {sev}" for sev, n in s["findings_by_severity"].items() if n)
+    if by_sev:
+        lines.append(f"findings by severity: {by_sev}")
+    for f in result.findings[:20]:
+        lines.append(f"  [{f.severity.value}] {f.source.value} {f.operation or ''}: {f.check}: {f.title}")
+    if len(result.findings) > 20:
+        lines.append(f"  ... {len(result.findings) - 20} more in the report")
+    for e in result.errors:
+        lines.append(f"error: {e.message}")
+    lines.append("report: " + ", ".join(str(p) for p in written))
+    return lines

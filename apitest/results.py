@@ -1,0 +1,343 @@
+"""The one result model: everything a run found or measured, as plain serialisable data.
+
+Adapters (fuzz, contracts, load) translate their engine's outcome into these types; renderers and gates read
+only these types. `RunResult.to_dict()` is the body of `report.json` (its JSON Schema is `report/schema.json`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+SCHEMA_VERSION = "1.0"
+
+JSON: TypeAlias = dict[str, Any]
+
+
+class Source(StrEnum):
+    FUZZ = "fuzz"
+    CONTRACT = "contract"
+    LOAD = "load"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe."""
+        return list(Severity).index(self)
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its response, redacted and truncated, as evidence for a finding."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str | None = None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    elapsed_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The API misbehaved: one check failed on one operation (or interaction, or load profile).
+
+    Example::
+
+        Finding(Source.FUZZ, "not_a_server_error", "GET /v1/books", "Server error", suite="demo")
+    """
+
+    source: Source
+    check: str
+    operation: str | None
+    title: str
+    message: str = ""
+    severity: Severity = Severity.MEDIUM
+    suite: str = ""
+    item: str = ""
+    # What makes two findings "the same" across runs beyond source/suite/check/operation, e.g. the pact
+    # interaction or the load metric; never the message, which carries values that change from run to run.
+    key: str = ""
+    curl: str | None = None
+    exchange: Exchange | None = None
+    details: JSON = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        parts = (self.source.value, self.suite, self.check, self.operation or "", self.key)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One pytest item: a fuzzed operation, the stateful run, a pact interaction, a load profile."""
+
+    nodeid: str
+    source: Source
+    suite: str
+    name: str
+    outcome: Outcome
+    duration_s: float
+    findings: int = 0
+    cases: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationCoverage:
+    """Which documented status codes of one operation the fuzzer saw, and what else came back."""
+
+    suite: str
+    operation: str
+    documented: tuple[str, ...]
+    seen: dict[str, int] = field(default_factory=dict)
+    cases: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyStats:
+    """Requests and latency of one endpoint, or of all of a load profile ("Aggregated")."""
+
+    name: str
+    method: str = ""
+    requests: int = 0
+    failures: int = 0
+    rps: float = 0.0
+    avg_ms: float = 0.0
+    p50_ms: float = 0.0
+    p90_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    failures_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    """One second of a load profile."""
+
+    t: float
+    users: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class SloResult:
+    """A declared SLO against what was measured; `scope` is an endpoint name or "total"."""
+
+    metric: str
+    scope: str
+    allowed: float
+    measured: float
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    suite: str
+    profile: str
+    shape: str
+    duration_s: float
+    total: LatencyStats
+    endpoints: tuple[LatencyStats, ...] = ()
+    timeline: tuple[TimelinePoint, ...] = ()
+    slos: tuple[SloResult, ...] = ()
+    users_max: int = 0
+    missed_starts: int = 0
+    workers: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ContractResult:
+    """One pact interaction, verified against the provider or cross-checked against its spec."""
+
+    suite: str
+    consumer: str
+    provider: str
+    interaction: str
+    mode: str  # "verify" | "crosscheck" | "consumer"
+    outcome: Outcome
+    findings: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """A broken setup met during the run (the ApitestError message)."""
+
+    message: str
+    item: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunMeta:
+    started: float
+    finished: float | None = None
+    apitest_version: str = ""
+    python: str = ""
+    platform: str = ""
+    argv: tuple[str, ...] = ()
+    suites: tuple[str, ...] = ()
+    targets: dict[str, str] = field(default_factory=dict)
+    complete: bool = False
+    exit_status: int | None = None
+    seed: int | None = None
+
+
+@dataclass(slots=True)
+class RunResult:
+    meta: RunMeta
+    items: list[ItemResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    coverage: list[OperationCoverage] = field(default_factory=list)
+    load: list[LoadResult] = field(default_factory=list)
+    contracts: list[ContractResult] = field(default_factory=list)
+    errors: list[RunError] = field(default_factory=list)
+    baseline: JSON | None = None
+
+    def add(self, record: Record) -> None:
+        bucket = _BUCKETS[type(record)]
+        getattr(self, bucket).append(record)
+
+    def sort(self) -> None:
+        """Put every list in a canonical order, so merging worker files is order-independent."""
+        self.items.sort(key=lambda r: r.nodeid)
+        self.findings.sort(key=lambda f: (f.severity.rank, f.source, f.suite, f.operation or "", f.check, f.item, f.message))
+        self.coverage.sort(key=lambda c: (c.suite, c.operation))
+        self.load.sort(key=lambda r: (r.suite, r.profile))
+        self.contracts.sort(key=lambda c: (c.suite, c.consumer, c.provider, c.mode, c.interaction))
+        self.errors.sort(key=lambda e: (e.item, e.message))
+
+    @property
+    def verdict(self) -> str:
+        if self.errors:
+            return "error"
+        failed = any(i.outcome in (Outcome.FAILED, Outcome.ERROR) for i in self.items)
+        return "failed" if self.findings or failed else "passed"
+
+    def to_dict(self) -> JSON:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "verdict": self.verdict,
+            "meta": to_json(self.meta),
+            "summary": self.summary(),
+            "items": [to_json(i) for i in self.items],
+            "findings": [{**to_json(f), "fingerprint": f.fingerprint} for f in self.findings],
+            "coverage": [to_json(c) for c in self.coverage],
+            "load": [to_json(r) for r in self.load],
+            "contracts": [to_json(c) for c in self.contracts],
+            "errors": [to_json(e) for e in self.errors],
+            "baseline": self.baseline,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> RunResult:
+        return cls(
+            meta=from_json(RunMeta, data["meta"]),
+            items=[from_json(ItemResult, i) for i in data.get("items", [])],
+            findings=[from_json(Finding, f) for f in data.get("findings", [])],
+            coverage=[from_json(OperationCoverage, c) for c in data.get("coverage", [])],
+            load=[from_json(LoadResult, r) for r in data.get("load", [])],
+            contracts=[from_json(ContractResult, c) for c in data.get("contracts", [])],
+            errors=[from_json(RunError, e) for e in data.get("errors", [])],
+            baseline=data.get("baseline"),
+        )
+
+    def summary(self) -> JSON:
+        by_source = {s.value: sum(1 for f in self.findings if f.source is s) for s in Source}
+        by_severity = {s.value: sum(1 for f in self.findings if f.severity is s) for s in Severity}
+        outcomes = {o.value: sum(1 for i in self.items if i.outcome is o) for o in Outcome}
+        return {
+            "items": len(self.items),
+            "outcomes": outcomes,
+            "findings": len(self.findings),
+            "findings_by_source": by_source,
+            "findings_by_severity": by_severity,
+            "cases": sum(i.cases for i in self.items),
+            "errors": len(self.errors),
+        }
+
+
+Record: TypeAlias = ItemResult | Finding | OperationCoverage | LoadResult | ContractResult | RunError
+
+_BUCKETS: dict[type, str] = {
+    ItemResult: "items",
+    Finding: "findings",
+    OperationCoverage: "coverage",
+    LoadResult: "load",
+    ContractResult: "contracts",
+    RunError: "errors",
+}
+RECORD_KINDS: dict[str, type] = {cls.__name__: cls for cls in _BUCKETS}
+
+
+def to_json(obj: Any) -> Any:
+    """Dataclasses to dicts, enums to values, tuples to lists: plain JSON data."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, StrEnum):
+        return obj.value
+    if isinstance(obj, list | tuple):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    return obj
+
+
+def from_json(cls: type[Any], data: Any) -> Any:
+    """The inverse of `to_json` for our dataclasses, driven by their (resolved) field types."""
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    import types
+    import typing
+
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(inner[0], value) if len(inner) == 1 else value
+    if origin is tuple:
+        args = typing.get_args(tp)
+        return tuple(_convert(args[0], v) for v in value)
+    if origin is list:
+        return [_convert(typing.get_args(tp)[0], v) for v in value]
+    if dataclasses.is_dataclass(tp):
+        return from_json(tp, value)
+    if isinstance(tp, type) and issubclass(tp, StrEnum):
+        return tp(value)
+    return value

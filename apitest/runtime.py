@@ -1,0 +1,83 @@
+"""Per-process run state: loaded suites, their served apps and documents, and the recorder.
+
+One `Runtime` lives in `config.stash` of each pytest process (controller and xdist workers alike).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import Suite, load_suite
+from .recorder import Recorder
+from .results import Record
+from .errors import ConfigError
+from .spec import declared_base_url, load_document
+from .target import ServedApp, check_reachable, import_app
+
+T = TypeVar("T")
+
+
+class Runtime:
+    def __init__(self, records: Path, worker: str, cli: Mapping[str, Any]) -> None:
+        self.records = records
+        self.recorder = Recorder(records, worker)
+        self.cli = dict(cli)
+        self._lock = threading.RLock()
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._served: list[ServedApp] = []
+
+    def record(self, record: Record) -> None:
+        self.recorder.record(record)
+
+    def cached(self, kind: str, key: str, make: Callable[[], T]) -> T:
+        """`make()` once per (kind, key) in this process; an error is cached too, so it is raised once per item."""
+        with self._lock:
+            if (kind, key) not in self._cache:
+                try:
+                    self._cache[kind, key] = make()
+                except Exception as exc:
+                    self._cache[kind, key] = exc
+            value = self._cache[kind, key]
+        if isinstance(value, Exception):
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def suite(self, path: Path) -> Suite:
+        return self.cached("suite", str(path), lambda: load_suite(path, self.cli))
+
+    def base_url(self, suite: Suite) -> str:
+        """The suite's base URL; for `serve`, the app is started on first use and kept for the process."""
+
+        def make() -> str:
+            if suite.base_url is not None:
+                url = suite.base_url
+            elif suite.serve is not None:
+                app = import_app(suite.serve, suite.root, str(suite.file))
+                served = ServedApp(app, factory=suite.serve_factory)
+                self._served.append(served)
+                return served.base_url
+            else:
+                declared = declared_base_url(self.document(suite), self.spec_location(suite))
+                if declared is None:
+                    raise ConfigError(f"{suite.file}: no base_url, and the spec declares no absolute server URL; add base_url = \"http://...\".")
+                url = declared
+            check_reachable(url, str(suite.file))
+            return url
+
+        return self.cached("base_url", str(suite.file), make)
+
+    def spec_location(self, suite: Suite) -> str:
+        if suite.spec is not None:
+            return suite.spec
+        return self.base_url(suite) + "/openapi.json"
+
+    def document(self, suite: Suite) -> dict[str, Any]:
+        return self.cached("document", str(suite.file), lambda: load_document(self.spec_location(suite)))
+
+    def close(self) -> None:
+        for served in self._served:
+            served.close()
+        self._served.clear()

@@ -1,0 +1,137 @@
+"""Reading an OpenAPI document (2.0, 3.0, 3.1) as plain data, engine-free, with errors a user can act on.
+
+Collection needs only the list of operations, so it never builds a schemathesis schema: that happens once per
+process when the first fuzz item runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import yaml
+
+from .errors import SpecLoadError
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str  # upper case
+    path: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def load_document(location: str, *, timeout: float = 10.0) -> dict[str, Any]:
+    """The OpenAPI document at a path or URL, checked to be OpenAPI with every `$ref` resolvable."""
+    text = _read(location, timeout)
+    try:
+        if location.endswith(".json") or text.lstrip().startswith("{"):
+            doc = json.loads(text)
+        else:
+            doc = yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        line = getattr(exc, "lineno", None) or getattr(getattr(exc, "problem_mark", None), "line", None)
+        at = f" (line {line})" if line else ""
+        raise SpecLoadError(f"{location}: not valid JSON or YAML{at}; fix the document's syntax.") from exc
+    check_document(doc, location)
+    return doc  # type: ignore[no-any-return]
+
+
+def check_document(doc: object, location: str) -> None:
+    if not isinstance(doc, dict) or not ("openapi" in doc or "swagger" in doc):
+        raise SpecLoadError(f"{location}: not an OpenAPI document (no 'openapi' or 'swagger' version key).")
+    version = str(doc.get("openapi") or doc.get("swagger"))
+    if not version.startswith(("2.", "3.0", "3.1")):
+        raise SpecLoadError(f"{location}: OpenAPI version {version!r} is not supported; apitest reads 2.0, 3.0 and 3.1.")
+    if not isinstance(doc.get("paths", {}), dict):
+        raise SpecLoadError(f"{location}: 'paths' must be an object.")
+    missing = _first_unresolved_ref(doc)
+    if missing is not None:
+        ref, where = missing
+        raise SpecLoadError(f"{location}: $ref {ref!r} at {where} does not resolve; define it or fix the reference.")
+
+
+def operations(doc: dict[str, Any]) -> list[Operation]:
+    found = []
+    for path, item in (doc.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), dict):
+                found.append(Operation(method.upper(), path))
+    return found
+
+
+def declared_base_url(doc: dict[str, Any], location: str) -> str | None:
+    """The absolute server URL the document declares (3.x `servers`, 2.0 `host`), or the spec URL's origin."""
+    servers = doc.get("servers")
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        url = str(servers[0].get("url", ""))
+        if url.startswith(("http://", "https://")):
+            return url.rstrip("/")
+        if location.startswith(("http://", "https://")):
+            return str(httpx.URL(location).join(url)).rstrip("/")
+    if "host" in doc:
+        scheme = (doc.get("schemes") or ["http"])[0]
+        return f"{scheme}://{doc['host']}{doc.get('basePath', '')}".rstrip("/")
+    if location.startswith(("http://", "https://")):
+        url = httpx.URL(location)
+        return f"{url.scheme}://{url.netloc.decode()}"
+    return None
+
+
+def resolve_pointer(doc: Any, ref: str) -> Any:
+    """The value a local `#/a/b` reference points at; KeyError if there is none."""
+    node = doc
+    for raw in ref.lstrip("#").split("/")[1:]:
+        part = unquote(raw).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node[part]
+        else:
+            raise KeyError(ref)
+    return node
+
+
+def _first_unresolved_ref(doc: dict[str, Any]) -> tuple[str, str] | None:
+    stack: list[tuple[Any, str]] = [(doc, "#")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                try:
+                    resolve_pointer(doc, ref)
+                except (KeyError, IndexError, ValueError):
+                    return ref, where
+            stack.extend((v, f"{where}/{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}/{i}") for i, v in enumerate(node))
+    return None
+
+
+def _read(location: str, timeout: float) -> str:
+    if location.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(location, timeout=timeout, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise SpecLoadError(f"{location}: cannot fetch the spec ({exc}); is the server running?") from exc
+        if response.status_code != 200:
+            raise SpecLoadError(f"{location}: fetching the spec answered HTTP {response.status_code}; check the URL.")
+        return response.text
+    try:
+        return Path(location).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecLoadError(f"{location}: spec file not found; check `spec` in the suite file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecLoadError(f"{location}: cannot read the spec ({exc}).") from exc

@@ -1,0 +1,14 @@
+"""Keys of apitest's state in `config.stash`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+    from .session import Session
+
+RUNTIME_KEY = pytest.StashKey["Runtime"]()
+SESSION_KEY = pytest.StashKey["Session"]()
