@@ -111,6 +111,7 @@ def _bool(value: str) -> bool:
 OVERRIDES: tuple[Override, ...] = (
     Override("base-url", "", "base_url", str, "Base URL of the API under test (overrides every suite's)."),
     Override("spec", "", "spec", str, "OpenAPI document: a path or a URL (overrides every suite's)."),
+    Override("serve", "", "serve", str, "ASGI app to serve on 127.0.0.1 for the run, as module:attribute."),
     Override("seed", "fuzz", "seed", int, "Seed for fuzz data generation, for reproducible runs."),
     Override("max-examples", "fuzz", "max_examples", int, "Fuzz cases per operation and phase."),
     Override("phases", "fuzz", "phases", _csv, "Fuzz phases, comma-separated: examples,coverage,fuzzing,stateful."),
@@ -165,7 +166,9 @@ def load_suite(
     serve = top.str("serve", None)
     serve_factory = top.bool("serve_factory", False)
     auth_table = top.table("auth")
-    auth = AuthSettings(headers=auth_table.str_map("headers"), secondary=auth_table.table("secondary").str_map("headers"))
+    auth = AuthSettings(
+        headers=auth_table.str_map("headers"), secondary=auth_table.table("secondary").str_map("headers")
+    )
     auth_table.done()
     fuzz = _parse_fuzz(top.table("fuzz"))
     contracts = parse_contracts(top.table("contracts"), path.parent)
@@ -224,7 +227,9 @@ def _apply_overrides(raw: dict[str, Any], cli: Mapping[str, Any], environ: Mappi
             try:
                 value = o.parse(environ[o.env])
             except ValueError:
-                raise ConfigError(f"environment variable {o.env}={environ[o.env]!r} is not valid for {o.option}.") from None
+                raise ConfigError(
+                    f"environment variable {o.env}={environ[o.env]!r} is not valid for {o.option}."
+                ) from None
         if value is None:
             continue
         target = merged.setdefault(o.section, {}) if o.section else merged

@@ -31,9 +31,13 @@ def redact_finding(finding: Finding, secrets: Iterable[str]) -> Finding:
             exchange,
             url=redact_text(exchange.url, secrets),
             request_headers=redact_headers(exchange.request_headers, secrets),
-            request_body=redact_text(exchange.request_body, secrets) if exchange.request_body else exchange.request_body,
+            request_body=redact_text(exchange.request_body, secrets)
+            if exchange.request_body
+            else exchange.request_body,
             response_headers=redact_headers(exchange.response_headers, secrets),
-            response_body=redact_text(exchange.response_body, secrets) if exchange.response_body else exchange.response_body,
+            response_body=redact_text(exchange.response_body, secrets)
+            if exchange.response_body
+            else exchange.response_body,
         )
     return dataclasses.replace(
         finding,

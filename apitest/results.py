@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -226,11 +227,13 @@ class RunResult:
 
     def sort(self) -> None:
         """Put every list in a canonical order, so merging worker files is order-independent."""
-        self.items.sort(key=lambda r: r.nodeid)
-        self.findings.sort(key=lambda f: (f.severity.rank, f.source, f.suite, f.operation or "", f.check, f.item, f.message))
-        self.coverage.sort(key=lambda c: (c.suite, c.operation))
-        self.load.sort(key=lambda r: (r.suite, r.profile))
-        self.contracts.sort(key=lambda c: (c.suite, c.consumer, c.provider, c.mode, c.interaction))
+        self.items.sort(key=lambda r: (r.nodeid, _canonical(r)))
+        self.findings.sort(
+            key=lambda f: (f.severity.rank, f.source, f.suite, f.operation or "", f.check, _canonical(f))
+        )
+        self.coverage.sort(key=lambda c: (c.suite, c.operation, _canonical(c)))
+        self.load.sort(key=lambda r: (r.suite, r.profile, _canonical(r)))
+        self.contracts.sort(key=lambda c: (c.suite, c.consumer, c.provider, c.mode, c.interaction, _canonical(c)))
         self.errors.sort(key=lambda e: (e.item, e.message))
 
     @property
@@ -296,6 +299,10 @@ _BUCKETS: dict[type, str] = {
 RECORD_KINDS: dict[str, type] = {cls.__name__: cls for cls in _BUCKETS}
 
 
+def _canonical(record: Any) -> str:
+    return json.dumps(to_json(record), sort_keys=True)
+
+
 def to_json(obj: Any) -> Any:
     """Dataclasses to dicts, enums to values, tuples to lists: plain JSON data."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -336,7 +343,7 @@ def _convert(tp: Any, value: Any) -> Any:
         return tuple(_convert(args[0], v) for v in value)
     if origin is list:
         return [_convert(typing.get_args(tp)[0], v) for v in value]
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_json(tp, value)
     if isinstance(tp, type) and issubclass(tp, StrEnum):
         return tp(value)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .config import Suite, load_suite
+from .errors import ConfigError
 from .recorder import Recorder
 from .results import Record
-from .errors import ConfigError
 from .spec import declared_base_url, load_document
 from .target import ServedApp, check_reachable, import_app
 
@@ -55,14 +55,16 @@ class Runtime:
             if suite.base_url is not None:
                 url = suite.base_url
             elif suite.serve is not None:
-                app = import_app(suite.serve, suite.root, str(suite.file))
-                served = ServedApp(app, factory=suite.serve_factory)
+                import_app(suite.serve, suite.root, str(suite.file))  # a clear error now beats a dead child later
+                served = ServedApp(suite.serve, suite.root, str(suite.file), factory=suite.serve_factory)
                 self._served.append(served)
                 return served.base_url
             else:
                 declared = declared_base_url(self.document(suite), self.spec_location(suite))
                 if declared is None:
-                    raise ConfigError(f"{suite.file}: no base_url, and the spec declares no absolute server URL; add base_url = \"http://...\".")
+                    raise ConfigError(
+                        f'{suite.file}: no base_url, and the spec declares no absolute server URL; add base_url = "http://...".'
+                    )
                 url = declared
             check_reachable(url, str(suite.file))
             return url

@@ -49,4 +49,3 @@ class Session:
             complete=complete,
             exit_status=exit_status,
         )
-

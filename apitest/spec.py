@@ -51,7 +51,9 @@ def check_document(doc: object, location: str) -> None:
         raise SpecLoadError(f"{location}: not an OpenAPI document (no 'openapi' or 'swagger' version key).")
     version = str(doc.get("openapi") or doc.get("swagger"))
     if not version.startswith(("2.", "3.0", "3.1")):
-        raise SpecLoadError(f"{location}: OpenAPI version {version!r} is not supported; apitest reads 2.0, 3.0 and 3.1.")
+        raise SpecLoadError(
+            f"{location}: OpenAPI version {version!r} is not supported; apitest reads 2.0, 3.0 and 3.1."
+        )
     if not isinstance(doc.get("paths", {}), dict):
         raise SpecLoadError(f"{location}: 'paths' must be an object.")
     missing = _first_unresolved_ref(doc)
@@ -84,8 +86,8 @@ def declared_base_url(doc: dict[str, Any], location: str) -> str | None:
         scheme = (doc.get("schemes") or ["http"])[0]
         return f"{scheme}://{doc['host']}{doc.get('basePath', '')}".rstrip("/")
     if location.startswith(("http://", "https://")):
-        url = httpx.URL(location)
-        return f"{url.scheme}://{url.netloc.decode()}"
+        parsed = httpx.URL(location)
+        return f"{parsed.scheme}://{parsed.netloc.decode()}"
     return None
 
 

@@ -10,5 +10,5 @@ if TYPE_CHECKING:
     from .runtime import Runtime
     from .session import Session
 
-RUNTIME_KEY = pytest.StashKey["Runtime"]()
-SESSION_KEY = pytest.StashKey["Session"]()
+RUNTIME_KEY: pytest.StashKey[Runtime] = pytest.StashKey()
+SESSION_KEY: pytest.StashKey[Session] = pytest.StashKey()

@@ -79,7 +79,7 @@ def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[st
     for name in fuzz.exclude_checks:
         checks[name] = {"enabled": False}
     if fuzz.max_response_time is not None:
-        checks["max_response_time"] = {"enabled": True, "limit": fuzz.max_response_time}
+        checks["max_response_time"] = fuzz.max_response_time
     data: dict[str, Any] = {
         "base-url": base_url,
         "headers": dict(suite.auth.headers),
@@ -112,12 +112,16 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
         config = SchemathesisConfig.from_dict(config_dict(suite, base_url, phases))
         schema = schemathesis.openapi.from_dict(document, config=config)
     except StConfigError as exc:
-        raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {exc}") from exc
+        raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {_one_line(exc)}") from exc
     except (InvalidSchema, LoaderError) as exc:
-        raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {exc}") from exc
+        raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {_one_line(exc)}") from exc
     if _declares_problem_json(document):
         ERROR_SHAPES.declare(_origin(base_url), "application/problem+json")
     return schema
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def _declares_problem_json(document: dict[str, Any]) -> bool:
@@ -140,7 +144,13 @@ def run(schema: BaseSchema, operation: tuple[str, str] | None) -> FuzzRun:
             _raise_error(event.exception, type(event.exception).__name__, str(event.exception))
         elif isinstance(event, events.EngineFinished):
             for failure in event.failures:
-                _add(out, seen, Finding(Source.FUZZ, "after_run", failure.operation, failure.title, failure.message, _severity(failure)))
+                _add(
+                    out,
+                    seen,
+                    Finding(
+                        Source.FUZZ, "after_run", failure.operation, failure.title, failure.message, _severity(failure)
+                    ),
+                )
     return out
 
 
@@ -154,7 +164,9 @@ def _raise_error(exc: BaseException, title: str, message: str) -> None:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, requests.ConnectionError):
-            raise TargetError(f"the API stopped answering ({title}): {message.strip().splitlines()[0] if message.strip() else cause}") from exc
+            raise TargetError(
+                f"the API stopped answering ({title}): {message.strip().splitlines()[0] if message.strip() else cause}"
+            ) from exc
         cause = cause.__cause__ or cause.__context__
     raise EngineError(f"{title}: {message.strip()}") from exc
 
@@ -175,7 +187,7 @@ def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str,
             failure = info.failure
             node = rec.cases.get(case_id)
             operation = failure.operation or (node.value.operation.label if node is not None else rec.label)
-            interaction = rec.interactions.get(case_id)
+            recorded = rec.interactions.get(case_id)
             finding = Finding(
                 source=Source.FUZZ,
                 check=check.name,
@@ -184,7 +196,7 @@ def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str,
                 message=failure.message,
                 severity=_severity(failure),
                 curl=info.code_sample,
-                exchange=_exchange(interaction) if interaction is not None else None,
+                exchange=_exchange(recorded) if recorded is not None else None,
                 details={"steps": [s.curl for s in info.steps]} if len(info.steps) > 1 else {},
             )
             _add(out, seen, finding)
@@ -215,6 +227,8 @@ def _exchange(interaction: Interaction) -> Exchange:
         request_body=truncate(request.body.decode("utf-8", "replace")) if request.body else None,
         status=response.status_code if response is not None else None,
         response_headers={k: ", ".join(v) for k, v in response.headers.items()} if response is not None else {},
-        response_body=truncate(response.content.decode("utf-8", "replace")) if response is not None and response.content else None,
+        response_body=truncate(response.content.decode("utf-8", "replace"))
+        if response is not None and response.content
+        else None,
         elapsed_ms=round(response.elapsed * 1000, 2) if response is not None else None,
     )

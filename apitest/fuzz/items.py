@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ class FuzzOperationItem(_FuzzItem):
         run = self._run(self.operation)
         label = self.operation.label
         document = self.runtime.document(self.suite)
-        seen = run.statuses.get(label, {})
+        seen = run.statuses.get(label, Counter())
         self.runtime.record(
             OperationCoverage(
                 suite=self.suite.name,
@@ -86,7 +87,9 @@ class FuzzOperationItem(_FuzzItem):
         findings = list(run.findings)
         slow = practice.slow_operation(run.elapsed_ms.get(label, []), self.suite.fuzz.slow_operation_ms)
         if slow:
-            findings.append(Finding(Source.FUZZ, "slow_operation", label, practice.TITLES["slow_operation"], slow, Severity.LOW))
+            findings.append(
+                Finding(Source.FUZZ, "slow_operation", label, practice.TITLES["slow_operation"], slow, Severity.LOW)
+            )
         if run.skipped and not run.cases and not findings:
             pytest.skip(run.skipped)
         return ItemOutcome(findings=findings, cases=run.cases)

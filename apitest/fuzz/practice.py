@@ -41,7 +41,7 @@ def location_on_201(status: int, headers: Headers) -> str | None:
 
 
 def error_shape(headers: Headers, content: bytes) -> str:
-    """"media/type{key,key}" for a JSON object body, "media/type" otherwise."""
+    """ "media/type{key,key}" for a JSON object body, "media/type" otherwise."""
     media = (_header(headers, "content-type") or "none").split(";")[0].strip().lower()
     try:
         body = json.loads(content) if content else None

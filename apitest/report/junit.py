@@ -27,11 +27,21 @@ def render_junit(result: RunResult) -> str:
             time=f"{sum(i.duration_s for i in items):.3f}",
         )
         for item in items:
-            case = ET.SubElement(suite, "testcase", classname=f"{item.suite}.{source.value}", name=item.name, time=f"{item.duration_s:.3f}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{item.suite}.{source.value}",
+                name=item.name,
+                time=f"{item.duration_s:.3f}",
+            )
             if item.outcome is Outcome.FAILED:
                 findings = by_item.get(item.nodeid, [])
                 text = format_findings(findings)
-                ET.SubElement(case, "failure", message=f"{len(findings)} finding(s)" + (f": {findings[0].title}" if findings else "")).text = text
+                ET.SubElement(
+                    case,
+                    "failure",
+                    message=f"{len(findings)} finding(s)" + (f": {findings[0].title}" if findings else ""),
+                ).text = text
             elif item.outcome is Outcome.ERROR:
                 ET.SubElement(case, "error", message=(item.error or "error")[:500]).text = item.error
             elif item.outcome is Outcome.SKIPPED:

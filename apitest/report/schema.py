@@ -11,7 +11,16 @@ import typing
 from enum import StrEnum
 from typing import Any
 
-from ..results import SCHEMA_VERSION, ContractResult, Finding, ItemResult, LoadResult, OperationCoverage, RunError, RunMeta
+from ..results import (
+    SCHEMA_VERSION,
+    ContractResult,
+    Finding,
+    ItemResult,
+    LoadResult,
+    OperationCoverage,
+    RunError,
+    RunMeta,
+)
 
 SCHEMA_ID = "https://apitest.dev/schema/report-1.json"
 
@@ -30,7 +39,7 @@ def type_schema(tp: Any) -> dict[str, Any]:
         return {}
     if isinstance(tp, type) and issubclass(tp, StrEnum):
         return {"type": "string", "enum": [m.value for m in tp]}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return {"$ref": f"#/$defs/{tp.__name__}"}
     simple = {str: "string", bool: "boolean", int: "integer", float: "number"}
     if tp in simple:
@@ -86,7 +95,15 @@ def report_schema() -> dict[str, Any]:
                     "cases": {"type": "integer"},
                     "errors": {"type": "integer"},
                 },
-                "required": ["items", "outcomes", "findings", "findings_by_source", "findings_by_severity", "cases", "errors"],
+                "required": [
+                    "items",
+                    "outcomes",
+                    "findings",
+                    "findings_by_source",
+                    "findings_by_severity",
+                    "cases",
+                    "errors",
+                ],
             },
             "items": array("ItemResult"),
             "findings": array("Finding"),
@@ -96,7 +113,19 @@ def report_schema() -> dict[str, Any]:
             "errors": array("RunError"),
             "baseline": {"anyOf": [{"type": "object"}, {"type": "null"}]},
         },
-        "required": ["schema_version", "verdict", "meta", "summary", "items", "findings", "coverage", "load", "contracts", "errors", "baseline"],
+        "required": [
+            "schema_version",
+            "verdict",
+            "meta",
+            "summary",
+            "items",
+            "findings",
+            "coverage",
+            "load",
+            "contracts",
+            "errors",
+            "baseline",
+        ],
         "additionalProperties": False,
         "$defs": dict(sorted(defs.items())),
     }

@@ -23,5 +23,16 @@ def summary_lines(result: RunResult, written: Sequence[Path]) -> list[str]:
         lines.append(f"  ... {len(result.findings) - 20} more in the report")
     for e in result.errors:
         lines.append(f"error: {e.message}")
+    if result.baseline:
+        b, counts = result.baseline, result.baseline.get("counts", {})
+        lines.append(
+            f"baseline {b.get('path', '')}: {counts.get('new', 0)} new, {counts.get('fixed', 0)} fixed, "
+            f"{counts.get('persisting', 0)} persisting findings, {counts.get('regressions', 0)} load regressions; "
+            f"gate {b.get('gate', 'all')}: {'passed' if b.get('gate_passed') else 'failed'}"
+        )
+        for r in b.get("regressions", [])[:10]:
+            lines.append(
+                f"  regression {r['suite']}/{r['profile']} {r['scope']} {r['metric']}: {r['baseline']:.4g} -> {r['current']:.4g} (allowed {r['allowed']:.4g})"
+            )
     lines.append("report: " + ", ".join(str(p) for p in written))
     return lines

@@ -1,0 +1,76 @@
+"""`apitest`: a thin front over pytest.
+
+apitest run [PATH ...] [PYTEST OPTIONS]   run suites (folders with apitest.toml); unknown options go to pytest
+apitest demo [--buggy] [PYTEST OPTIONS]   serve the embedded demo API on 127.0.0.1 and run its suite
+apitest report REPORT.json [...]          re-render a report, or compare two (--diff A B)
+apitest schema                            print the JSON Schema of report.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+DEMO_BUGGY_APP = "apitest.demo.app:buggy_app"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="apitest", description="Fuzz, contract and load test an HTTP API in one run.")
+    parser.add_argument("--version", action="version", version=f"apitest {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run suites through pytest; unknown options are passed to pytest")
+    run.add_argument("paths", nargs="*", help="suite folders or files (default: the current folder)")
+    demo = sub.add_parser("demo", help="run the embedded demo API's suite (fuzz, contracts, load)")
+    demo.add_argument("--buggy", action="store_true", help="serve the demo with its planted bugs")
+    sub.add_parser("schema", help="print the JSON Schema of report.json")
+    sub.add_parser(
+        "report", help="re-render REPORT.json (--html/--md/--json OUT) or compare two (--diff A B)", add_help=False
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["report"]:
+        from .report.rerender import main as report_main
+
+        return int(report_main(args_list[1:]))
+    args, passthrough = _parser().parse_known_args(args_list)
+    if args.command == "schema":
+        from .report.schema import report_schema
+
+        print(json.dumps(report_schema(), indent=2))
+        return 0
+    if args.command == "demo":
+        suite = Path(__file__).parent / "demo" / "suite"
+        extra = ["--apitest-serve", DEMO_BUGGY_APP] if args.buggy else []
+        return run_pytest([str(suite), *extra, *passthrough])
+    return run_pytest([*(args.paths or ["."]), *passthrough])
+
+
+# Plugins a run does not need: schemathesis's own pytest plugin makes pytest assert-rewrite all of schemathesis
+# when our fuzz adapter imports it (~2 s a run where bytecode is not cached), and Locust's claims --host/-H.
+UNNEEDED_PLUGINS = ("schemathesis", "locust")
+
+
+def run_pytest(args: list[str]) -> int:
+    import pytest
+
+    for name in UNNEEDED_PLUGINS:
+        if f"no:{name}" not in args and name not in args:
+            args = ["-p", f"no:{name}", *args]
+    from .progress import ProgressPlugin
+
+    plugins: list[object] = []
+    if sys.stdout.isatty() and "-n" not in args and not any(a.startswith("--numprocesses") for a in args):
+        plugins.append(ProgressPlugin())
+    return int(pytest.main(args, plugins=plugins))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from apitest.report.schema import report_schema
+
+
+def report(pytester: pytest.Pytester) -> dict:
+    data = json.loads((pytester.path / "apitest-report" / "report.json").read_text())
+    jsonschema.validate(data, report_schema())
+    return data
+
+
+def test_items_per_operation_and_stateful(pytester, inventory_suite):
+    inventory_suite()
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "apitest.toml::GET /items/{item_id}",
+            "apitest.toml::GET /items",
+            "apitest.toml::GET /health",
+            "apitest.toml::stateful",
+        ]
+    )
+
+
+def test_clean_api_exits_zero_with_valid_report(pytester, inventory_suite):
+    inventory_suite()
+    result = pytester.runpytest()
+    assert result.ret == 0, result.stdout.str()
+    data = report(pytester)
+    assert data["verdict"] == "passed"
+    assert data["summary"]["cases"] > 0
+    coverage = {c["operation"]: c for c in data["coverage"]}
+    assert coverage["GET /items/{item_id}"]["documented"] == ["200", "404", "422"]
+    assert "200" in coverage["GET /items/{item_id}"]["seen"]
+    assert (pytester.path / "apitest-report" / "summary.md").read_text().startswith("## apitest: ✅ passed")
+
+
+def test_buggy_api_findings_with_curl(pytester, inventory_suite):
+    inventory_suite(app="inventory:buggy")
+    result = pytester.runpytest("-m", "apitest_fuzz")
+    assert result.ret == 1
+    data = report(pytester)
+    found = {(f["operation"], f["check"]) for f in data["findings"]}
+    assert ("GET /items/{item_id}", "not_a_server_error") in found
+    assert ("GET /items", "response_schema_conformance") in found
+    for f in data["findings"]:
+        assert f["curl"].startswith("curl ")
+        assert f["item"].endswith(f["operation"]) or f["item"].endswith("stateful")
+    result.stdout.fnmatch_lines(["*[[]high[]] not_a_server_error on GET /items/{item_id}*"])
+
+
+def test_k_selects_operations(pytester, inventory_suite):
+    inventory_suite()
+    result = pytester.runpytest("-k", "GET and health")
+    result.assert_outcomes(passed=1)
+    assert [i["name"] for i in report(pytester)["items"]] == ["GET /health"]
+
+
+def test_secrets_are_redacted_everywhere(pytester, inventory_suite, monkeypatch):
+    monkeypatch.setenv("INVENTORY_TOKEN", "s3cr3t-token-value")
+    inventory_suite('[auth.headers]\nAuthorization = "Bearer ${INVENTORY_TOKEN}"\n', app="inventory:buggy")
+    pytester.runpytest("-k", "items")
+    folder = pytester.path / "apitest-report"
+    for name in ("report.json", "summary.md", "junit.xml"):
+        assert "s3cr3t-token-value" not in (folder / name).read_text()
+    assert "[REDACTED]" in (folder / "report.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("{not json", "not valid JSON or YAML"),
+        (
+            "openapi: 3.0.0\npaths:\n  /a: {get: {responses: {'200': {$ref: '#/components/responses/Nope'}}}}\n",
+            "does not resolve",
+        ),
+        ('{"hello": "world"}', "not an OpenAPI document"),
+        ("key: [unclosed", "not valid JSON or YAML"),
+    ],
+)
+def test_broken_spec_is_one_line_and_exit_4(pytester, spec, message):
+    pytester.path.joinpath("broken.yaml").write_text(spec)
+    pytester.path.joinpath("apitest.toml").write_text('spec = "broken.yaml"\nbase_url = "http://127.0.0.1:9"\n')
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    out = result.stdout.str() + result.stderr.str()
+    assert message in out and "broken.yaml" in out
+    assert "Traceback" not in out
+
+
+def test_bad_config_names_key_and_suggests(pytester):
+    pytester.path.joinpath("apitest.toml").write_text('serve = "x:app"\n[fuzz]\nmax_exampels = 3\n')
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["*apitest.toml [[]fuzz[]]: unknown key 'max_exampels'. Did you mean 'max_examples'?*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_unreachable_base_url_exit_4_and_report_kept(pytester, inventory_suite):
+    spec = pytester.path / "openapi.json"
+    from tests.apps.inventory import app
+
+    spec.write_text(json.dumps(app.openapi()))
+    pytester.path.joinpath("apitest.toml").write_text('spec = "openapi.json"\nbase_url = "http://127.0.0.1:9"\n')
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    out = result.stdout.str()
+    assert "base URL http://127.0.0.1:9 is unreachable" in out and "Traceback" not in out
+    data = report(pytester)
+    assert data["verdict"] == "error"
+    assert "unreachable" in data["errors"][0]["message"]
+
+
+def test_xdist_workers_merge_into_one_report(pytester, inventory_suite):
+    inventory_suite(app="inventory:buggy")
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
+    assert result.ret == 1
+    data = report(pytester)
+    assert len(data["items"]) == 4
+    assert {f["check"] for f in data["findings"]} >= {"not_a_server_error", "response_schema_conformance"}
+
+
+def test_junit_has_findings_as_failures(pytester, inventory_suite):
+    inventory_suite(app="inventory:buggy")
+    pytester.runpytest("-k", "items")
+    junit = (pytester.path / "apitest-report" / "junit.xml").read_text()
+    assert 'message="1 finding(s): Server error"' in junit or "not_a_server_error" in junit
+    assert junit.count("<testcase") == 3
+
+
+def test_cli_and_env_override_the_file(pytester, inventory_suite, monkeypatch):
+    inventory_suite()
+    monkeypatch.setenv("APITEST_PHASES", "examples")
+    result = pytester.runpytest("--collect-only", "-q", "--apitest-phases", "stateful")
+    out = result.stdout.str()
+    assert "stateful" in out and "GET /health" not in out
+
+
+def test_our_own_runs_write_no_report(pytester):
+    pytester.makepyfile("def test_x(): pass")
+    pytester.runpytest().assert_outcomes(passed=1)
+    assert not (pytester.path / "apitest-report" / "report.json").exists()
+
+
+def test_report_dir_option(pytester, inventory_suite, tmp_path: Path):
+    inventory_suite()
+    pytester.runpytest("-k", "health", "--apitest-report-dir", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "report.json").is_file()
