@@ -54,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # Plugins a run does not need: schemathesis's own pytest plugin makes pytest assert-rewrite all of schemathesis
-# when our fuzz adapter imports it (~2 s a run where bytecode is not cached), and Locust's claims --host/-H.
-UNNEEDED_PLUGINS = ("schemathesis", "locust")
+# when our fuzz adapter imports it (~2 s a run where bytecode is not cached), Locust's claims --host/-H, and
+# pact's only tags FFI logs with test ids but wraps every import (0.7 s of startup).
+UNNEEDED_PLUGINS = ("schemathesis", "locust", "pact")
 
 
 def run_pytest(args: list[str]) -> int:
