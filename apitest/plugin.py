@@ -5,6 +5,7 @@ It imports no engine: schemathesis, pact and locust are imported inside their ad
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,16 +13,25 @@ from typing import Any
 
 import pytest
 
+from .baseline import DEFAULT_GATE, DEFAULT_TOLERANCE, GateSettings, parse_gate, parse_tolerance, read_report
 from .config import OVERRIDES, REPORT_FORMATS, SUITE_FILE, find_suite_file
 from .errors import ApitestError
 from .items import MARKERS
-from .results import RunError
+from .results import Outcome, RunError
 from .runtime import Runtime
 from .session import Session
-from .stash import RUNTIME_KEY, SESSION_KEY
+from .stash import COLLECT_ERRORS_KEY, RUNTIME_KEY, SESSION_KEY
+
+# The consumer side's `pact` fixture; pytest registers modules named here with this plugin. It imports no engine.
+pytest_plugins = ["apitest.contracts.fixtures"]
 
 REPORT_DIR_HELP = "Folder for report.json, report.html, summary.md and junit.xml (default: ./apitest-report)."
 FORMATS_HELP = "Report formats to write, comma-separated: html,json,junit,md (default: all)."
+BASELINE_HELP = "An earlier run's report.json: findings are classified new/fixed/persisting, load metrics compared."
+GATE_HELP = "What fails the run: 'all' findings (default) or only 'new' findings and load regressions vs the baseline."
+TOLERANCE_HELP = "How much worse p95/p99/error rate/rps of a load profile may get vs the baseline (default: 10%)."
+
+GATE_KEY = pytest.StashKey[GateSettings]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("apitest_report_dir", REPORT_DIR_HELP)
     group.addoption("--apitest-formats", dest="apitest_formats", default=None, help=FORMATS_HELP)
     parser.addini("apitest_formats", FORMATS_HELP)
+    for name, text in (("baseline", BASELINE_HELP), ("gate", GATE_HELP), ("tolerance", TOLERANCE_HELP)):
+        group.addoption(f"--apitest-{name}", dest=f"apitest_{name}", default=None, help=f"{text} [env APITEST_{name.upper()}]")
+        parser.addini(f"apitest_{name}", text)
 
 
 def _setting(config: pytest.Config, name: str, default: str) -> str:
@@ -56,7 +69,20 @@ def pytest_configure(config: pytest.Config) -> None:
     if worker is None:
         session.reset()
         config.stash[SESSION_KEY] = session
+        config.stash[GATE_KEY] = _gate_settings(config, root)
     config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", cli)
+
+
+def _gate_settings(config: pytest.Config, root: Path) -> GateSettings:
+    try:
+        gate = parse_gate(_setting(config, "gate", DEFAULT_GATE), "--apitest-gate")
+        tolerance = parse_tolerance(_setting(config, "tolerance", f"{DEFAULT_TOLERANCE:.0%}"), "--apitest-tolerance")
+        path = _setting(config, "baseline", "")
+        # Read now, before this run can overwrite it, and so a wrong path fails before minutes of testing.
+        baseline = read_report(root / path, "--apitest-baseline") if path else None
+    except ApitestError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    return GateSettings(gate=gate, tolerance=tolerance, baseline_path=path or None, baseline=baseline)
 
 
 def _parse_option(o: Any, value: Any) -> Any:
@@ -88,8 +114,17 @@ class SuiteFile(pytest.File):
             for collect in (collect_fuzz, collect_contracts, collect_load):
                 yield from collect(self, suite)
         except ApitestError as exc:
+            # pytest turns an exit raised inside a collector into a collection error with a traceback, so the
+            # error waits for pytest_collection_modifyitems, where pytest.exit ends the run with status 4.
             runtime.record(RunError(message=str(exc), item=str(self.path)))
-            pytest.exit(f"apitest: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+            self.config.stash.setdefault(COLLECT_ERRORS_KEY, []).append(str(exc))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    errors = config.stash.get(COLLECT_ERRORS_KEY, [])
+    if errors:
+        pytest.exit(f"apitest: {errors[0]}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.hookimpl(trylast=True)
@@ -101,13 +136,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     result = state.finish(int(exitstatus), complete=not interrupted and exitstatus != pytest.ExitCode.USAGE_ERROR)
     if not result.items and not result.errors:
         return
+    from .baseline import compare, gate_passed
     from .report import write_reports
+    from .report.markdown import append_step_summary
 
-    state.written = write_reports(result, state.report_dir, state.formats)
+    gate = session.config.stash.get(GATE_KEY, GateSettings())
+    comparison = None
+    if gate.baseline is not None:
+        comparison = compare(result, gate.baseline, tolerance=gate.tolerance, path=gate.baseline_path or "")
+        result.baseline = comparison.to_dict(gate.gate)
+    passed = gate_passed(result, gate, comparison)
     if result.errors and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
-    elif result.findings and exitstatus == pytest.ExitCode.OK:
+    elif not passed and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif passed and result.findings and exitstatus == pytest.ExitCode.TESTS_FAILED:
+        # --apitest-gate=new: items that failed only on findings the baseline already had do not fail the run;
+        # any other failure (an item error, a user's own test) still does.
+        known = sum(1 for i in result.items if i.outcome is Outcome.FAILED)
+        if session.testsfailed <= known:
+            session.exitstatus = pytest.ExitCode.OK
+    result.meta = dataclasses.replace(result.meta, exit_status=int(session.exitstatus))
+    state.written = write_reports(result, state.report_dir, state.formats)
+    append_step_summary(result)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

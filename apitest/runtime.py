@@ -56,7 +56,8 @@ class Runtime:
                 url = suite.base_url
             elif suite.serve is not None:
                 import_app(suite.serve, suite.root, str(suite.file))  # a clear error now beats a dead child later
-                served = ServedApp(suite.serve, suite.root, str(suite.file), factory=suite.serve_factory)
+                log = self.records.parent / f"serve-{suite.name}.log"
+                served = ServedApp(suite.serve, suite.root, str(suite.file), log=log, factory=suite.serve_factory)
                 self._served.append(served)
                 return served.base_url
             else:

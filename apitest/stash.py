@@ -12,3 +12,4 @@ if TYPE_CHECKING:
 
 RUNTIME_KEY: pytest.StashKey[Runtime] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[Session] = pytest.StashKey()
+COLLECT_ERRORS_KEY: pytest.StashKey[list[str]] = pytest.StashKey()

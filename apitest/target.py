@@ -22,7 +22,9 @@ class ServedApp:
     A child process, not a thread: the app neither shares the GIL with the fuzzer nor its crashes with pytest.
     """
 
-    def __init__(self, ref: str, root: Path, where: str, *, factory: bool = False, timeout: float = 20.0) -> None:
+    def __init__(
+        self, ref: str, root: Path, where: str, *, log: Path, factory: bool = False, timeout: float = 20.0
+    ) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # uvicorn sets TCP_NODELAY only on sockets it binds itself; accepted sockets inherit it from this one.
@@ -35,12 +37,17 @@ class ServedApp:
         argv = [sys.executable, "-m", "uvicorn", ref, "--fd", str(sock.fileno()), "--log-level", "error", "--no-access-log"]
         if factory:
             argv.append("--factory")
-        self._proc = subprocess.Popen(argv, pass_fds=[sock.fileno()], env=env, cwd=root, stdin=subprocess.DEVNULL)
+        # The app's own output (tracebacks of its 500s) goes to a log beside the report, not into pytest's output.
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            self._proc = subprocess.Popen(
+                argv, pass_fds=[sock.fileno()], env=env, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+            )
         sock.close()  # the child holds the listening socket now
         deadline = time.monotonic() + timeout
         while True:
             if self._proc.poll() is not None:
-                raise TargetError(f"{where}: serve = {ref!r} exited with status {self._proc.returncode}; run `python -m uvicorn {ref}` to see why.")
+                raise TargetError(f"{where}: serve = {ref!r} exited with status {self._proc.returncode}; see {log}.")
             try:
                 httpx.get(self.base_url + "/", timeout=1.0)
                 return

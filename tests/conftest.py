@@ -12,6 +12,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 APPS = Path(__file__).parent / "apps"
 
 
+@pytest.fixture(autouse=True)
+def _lean_pytester_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytester subprocess runs skip the plugins `apitest run` skips too (see apitest/cli.py), ~2 s each."""
+    if "pytester" in request.fixturenames:
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:schemathesis -p no:locust -p no:pact")
+
+
 @pytest.fixture
 def inventory_suite(pytester: pytest.Pytester):
     """A pytester folder with the inventory app and a suite serving it; returns a writer for apitest.toml."""

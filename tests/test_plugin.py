@@ -52,7 +52,7 @@ def test_buggy_api_findings_with_curl(pytester, inventory_suite):
     for f in data["findings"]:
         assert f["curl"].startswith("curl ")
         assert f["item"].endswith(f["operation"]) or f["item"].endswith("stateful")
-    result.stdout.fnmatch_lines(["*[[]high[]] not_a_server_error on GET /items/{item_id}*"])
+    result.stdout.fnmatch_lines(["*[[]critical[]] not_a_server_error on GET /items/{item_id}*"])
 
 
 def test_k_selects_operations(pytester, inventory_suite):
@@ -131,7 +131,7 @@ def test_junit_has_findings_as_failures(pytester, inventory_suite):
     pytester.runpytest("-k", "items")
     junit = (pytester.path / "apitest-report" / "junit.xml").read_text()
     assert 'message="1 finding(s): Server error"' in junit or "not_a_server_error" in junit
-    assert junit.count("<testcase") == 3
+    assert junit.count("<testcase") == 2
 
 
 def test_cli_and_env_override_the_file(pytester, inventory_suite, monkeypatch):
