@@ -43,7 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--apitest-formats", dest="apitest_formats", default=None, help=FORMATS_HELP)
     parser.addini("apitest_formats", FORMATS_HELP)
     for name, text in (("baseline", BASELINE_HELP), ("gate", GATE_HELP), ("tolerance", TOLERANCE_HELP)):
-        group.addoption(f"--apitest-{name}", dest=f"apitest_{name}", default=None, help=f"{text} [env APITEST_{name.upper()}]")
+        env = f"APITEST_{name.upper()}"
+        group.addoption(f"--apitest-{name}", dest=f"apitest_{name}", default=None, help=f"{text} [env {env}]")
         parser.addini(f"apitest_{name}", text)
 
 

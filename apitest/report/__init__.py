@@ -9,11 +9,13 @@ from ..results import RunResult
 
 
 def _writers() -> dict[str, tuple[str, Callable[[RunResult], str]]]:
+    from .html import render_html
     from .json_report import render_json
     from .junit import render_junit
     from .markdown import render_markdown
 
     return {
+        "html": ("report.html", render_html),
         "json": ("report.json", render_json),
         "junit": ("junit.xml", render_junit),
         "md": ("summary.md", render_markdown),

@@ -1,14 +1,35 @@
-"""summary.md: a short Markdown summary for pull requests and CI step summaries."""
+"""summary.md: a short Markdown summary for pull requests and CI step summaries.
+
+Text from the target (titles, operations, messages) is escaped so it cannot add HTML, links or table cells to
+a rendered pull-request comment. `append_step_summary` adds the summary to `$GITHUB_STEP_SUMMARY`.
+"""
 
 from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from ..results import RunResult, Source
 
 VERDICT_ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
+MAX_ROWS = 50
+_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
 
 
-def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")[:200]
+def _cell(text: str | None, limit: int = 200) -> str:
+    """Plain text in a table cell: Markdown and HTML characters escaped, one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join((text or "").split())[:limit])
+
+
+def _code(text: str | None, limit: int = 120) -> str:
+    """Text as an inline code span; nothing inside a code span is interpreted but a backtick or a table pipe."""
+    flat = " ".join((text or "").split())[:limit].replace("`", "'").replace("|", "\\|")
+    return f"`{flat}`" if flat else ""
 
 
 def render_markdown(result: RunResult) -> str:
@@ -28,17 +49,117 @@ def render_markdown(result: RunResult) -> str:
         lines.append(f"| {source.value} | {len(items)} | {failed} | {s['findings_by_source'][source.value]} |")
     if result.errors:
         lines += ["", "### Errors", ""]
-        lines += [f"- {_cell(e.message)}" for e in result.errors]
+        lines += [f"- {_cell(e.message, 500)}" for e in result.errors]
+    if result.baseline:
+        lines += baseline_lines(result.baseline)
     if result.findings:
-        lines += ["", "### Findings", "", "| severity | side | operation | check | title |", "|---|---|---|---|---|"]
-        for f in result.findings[:50]:
-            lines.append(f"| {f.severity.value} | {f.source.value} | `{_cell(f.operation)}` | {_cell(f.check)} | {_cell(f.title)} |")
-        if len(result.findings) > 50:
-            lines.append(f"\n… and {len(result.findings) - 50} more in report.json")
+        lines += _finding_lines(result)
     if result.load:
-        lines += ["", "### Load", "", "| profile | requests | failures | rps | p95 ms | p99 ms | SLOs |", "|---|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            "",
+            "### Load",
+            "",
+            "| profile | requests | failures | rps | p95 ms | p99 ms | SLOs |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
         for r in result.load:
-            slos = ", ".join(f"{'✅' if x.passed else '❌'} {x.metric} {x.measured:g}/{x.allowed:g}" for x in r.slos) or "-"
+            slos = (
+                ", ".join(
+                    f"{'✅' if x.passed else '❌'} {_cell(x.metric)} {x.measured:g}/{x.allowed:g}" for x in r.slos
+                )
+                or "-"
+            )
             t = r.total
-            lines.append(f"| {r.profile} | {t.requests} | {t.failures} | {t.rps:.1f} | {t.p95_ms:.0f} | {t.p99_ms:.0f} | {slos} |")
+            lines.append(
+                f"| {_cell(r.profile)} | {t.requests} | {t.failures} | {t.rps:.1f} | {t.p95_ms:.0f} | {t.p99_ms:.0f} | {slos} |"
+            )
     return "\n".join(lines) + "\n"
+
+
+def _finding_lines(result: RunResult) -> list[str]:
+    new = {ref["fingerprint"] for ref in (result.baseline or {}).get("new", [])}
+    findings = list(result.findings)
+    if result.baseline:
+        findings.sort(key=lambda f: f.fingerprint not in new)  # stable: new ones first, each part still by severity
+    head = "| severity | side | operation | check | title |"
+    rule = "|---|---|---|---|---|"
+    if result.baseline:
+        head, rule = "| baseline | " + head[2:], "|---" + rule
+    lines = ["", "### Findings", "", head, rule]
+    for f in findings[:MAX_ROWS]:
+        status = ("🆕 new | " if f.fingerprint in new else "known | ") if result.baseline else ""
+        lines.append(
+            f"| {status}{f.severity.value} | {f.source.value} | {_code(f.operation)} | {_cell(f.check)} | {_cell(f.title)} |"
+        )
+    if len(findings) > MAX_ROWS:
+        lines.append(f"\n… and {len(findings) - MAX_ROWS} more in report.json")
+    return lines
+
+
+def baseline_lines(baseline: Mapping[str, Any]) -> list[str]:
+    """The "Baseline" section from a `RunResult.baseline` dict (see apitest/baseline.py for its shape)."""
+    counts = baseline.get("counts", {})
+    started = baseline.get("started")
+    when = (
+        f" (run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))})"
+        if isinstance(started, int | float)
+        else ""
+    )
+    gate = baseline.get("gate", "all")
+    verdict = "✅ passed" if baseline.get("gate_passed") else "❌ failed"
+    lines = [
+        "",
+        "### Baseline",
+        "",
+        f"Compared with {_code(str(baseline.get('path', '')))}{when}, tolerance {float(baseline.get('tolerance', 0)):.0%}, "
+        f"gate `{_cell(str(gate))}`: {verdict}",
+        "",
+        f"**{counts.get('new', 0)} new**, {counts.get('fixed', 0)} fixed, {counts.get('persisting', 0)} persisting findings"
+        + (f", {counts['not_run']} not run this time" if counts.get("not_run") else "")
+        + f"; **{counts.get('regressions', 0)} load regressions** in {counts.get('compared', 0)} metrics compared.",
+    ]
+    for kind, title in (("new", "New findings"), ("fixed", "Fixed findings")):
+        refs = baseline.get(kind) or []
+        if not refs:
+            continue
+        lines += ["", f"#### {title}", "", "| severity | side | operation | check | title |", "|---|---|---|---|---|"]
+        for ref in refs[:MAX_ROWS]:
+            lines.append(
+                f"| {_cell(ref.get('severity'))} | {_cell(ref.get('source'))} | {_code(ref.get('operation'))} | {_cell(ref.get('check'))} | {_cell(ref.get('title'))} |"
+            )
+        if len(refs) > MAX_ROWS:
+            lines.append(f"\n… and {len(refs) - MAX_ROWS} more")
+    regressions = baseline.get("regressions") or []
+    if regressions:
+        lines += [
+            "",
+            "#### Load regressions",
+            "",
+            "| profile | scope | metric | baseline | now | allowed | change |",
+            "|---|---|---|---:|---:|---:|---:|",
+        ]
+        for r in regressions[:MAX_ROWS]:
+            change = f"{r['change']:+.0%}" if isinstance(r.get("change"), int | float) else "n/a"
+            lines.append(
+                f"| {_cell(r['suite'] + '/' + r['profile'])} | {_code(r['scope'])} | {_cell(r['metric'])} | {_num(r['baseline'])} | {_num(r['current'])} | {_num(r['allowed'])} | {change} |"
+            )
+    return lines
+
+
+def _num(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def append_step_summary(result: RunResult, environ: Mapping[str, str] | None = None) -> Path | None:
+    """Append the summary to the file named by `$GITHUB_STEP_SUMMARY` (GitHub Actions), when it is set."""
+    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    path = Path(target)
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(render_markdown(result) + "\n")
+    except OSError as exc:
+        print(f"apitest: cannot append the summary to GITHUB_STEP_SUMMARY={target} ({exc.strerror})", file=sys.stderr)
+        return None
+    return path
