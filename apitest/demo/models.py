@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 MAX_QUANTITY = 10
 
+
+def _integral(value: object) -> object:
+    # JSON Schema counts 1965.0 as an integer, strict pydantic does not.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# After the constraints, or pydantic cannot express them in JSON Schema.
+INTEGRAL = BeforeValidator(_integral)
 Title = Annotated[str, Field(min_length=1, max_length=200, examples=["Dune"])]
 Author = Annotated[str, Field(min_length=1, max_length=100, examples=["Frank Herbert"])]
 Isbn = Annotated[str, Field(pattern=r"^97[89][0-9]{10}$", examples=["9780441172719"])]
-PriceCents = Annotated[int, Field(ge=0, le=1_000_000, examples=[1299])]
-Year = Annotated[int, Field(ge=1450, le=2100, examples=[1965])]
-Id = Annotated[int, Field(ge=1, examples=[1])]
+PriceCents = Annotated[int, Field(ge=0, le=1_000_000, examples=[1299]), INTEGRAL]
+Year = Annotated[int, Field(ge=1450, le=2100, examples=[1965]), INTEGRAL]
+Id = Annotated[int, Field(ge=1, examples=[1]), INTEGRAL]
 
 
 class Identified(BaseModel):
@@ -57,7 +65,7 @@ class OrderIn(BaseModel):
     )
 
     book_id: Id
-    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY, examples=[2])]
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY, examples=[2]), INTEGRAL]
 
 
 class Order(OrderIn, Identified):

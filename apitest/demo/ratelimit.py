@@ -1,0 +1,38 @@
+"""A sliding-window rate limiter, in memory and thread-safe."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Callable
+
+Clock = Callable[[], float]
+
+
+class SlidingWindowLimiter:
+    """At most `limit` hits per key within any `window` seconds.
+
+    >>> limiter = SlidingWindowLimiter(limit=2, window=1.0, clock=lambda: 0.0)
+    >>> limiter.hit("k"), limiter.hit("k"), limiter.hit("k")
+    (None, None, 1)
+    """
+
+    def __init__(self, *, limit: int, window: float, clock: Clock) -> None:
+        self._limit = limit
+        self._window = window
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> int | None:
+        """Count a hit; when over the limit, return the whole seconds to wait instead (the hit is not counted)."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self._window:
+                hits.popleft()
+            if len(hits) >= self._limit:
+                return max(1, math.ceil(hits[0] + self._window - now))
+            hits.append(now)
+            return None
