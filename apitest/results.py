@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -309,6 +310,8 @@ def to_json(obj: Any) -> Any:
         return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, StrEnum):
         return obj.value
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no NaN or infinity
     if isinstance(obj, list | tuple):
         return [to_json(v) for v in obj]
     if isinstance(obj, dict):

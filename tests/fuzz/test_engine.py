@@ -28,6 +28,7 @@ def live_buggy() -> str:
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.apps.inventory:buggy", "--port", str(port), "--log-level", "error"],
         cwd=ROOT,
+        stderr=subprocess.DEVNULL,  # the planted 500s print tracebacks
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -75,7 +76,7 @@ def test_live_server_over_http(live_buggy, tmp_path):
     # the curl line reproduces the failure against the live server
     url = finding.curl.split()[-1].strip("'") if finding.curl else ""
     assert httpx.get(url).status_code == 500
-    assert set(run.statuses["GET /items/{item_id}"]) >= {200, 500}
+    assert 500 in run.statuses["GET /items/{item_id}"]
     json.dumps(run.elapsed_ms)
 
 
