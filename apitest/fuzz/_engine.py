@@ -9,6 +9,7 @@ tests/fuzz pin the parts used here.
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
 ERROR_SHAPES = practice.ErrorShapes()
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 def _origin(url: str) -> str:
@@ -67,6 +69,8 @@ class FuzzRun:
     cases: int = 0
     statuses: dict[str, Counter[int]] = field(default_factory=dict)  # operation label -> status -> count
     elapsed_ms: dict[str, list[float]] = field(default_factory=dict)
+    # The slowest request of each operation, as evidence for `slow_operation`.
+    slowest: dict[str, tuple[float, str, Exchange]] = field(default_factory=dict)
     skipped: str | None = None
 
 
@@ -177,8 +181,12 @@ def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str,
         node = rec.cases.get(case_id)
         label = node.value.operation.label if node is not None else rec.label
         if interaction.response is not None:
+            elapsed = interaction.response.elapsed * 1000
             out.statuses.setdefault(label, Counter())[interaction.response.status_code] += 1
-            out.elapsed_ms.setdefault(label, []).append(interaction.response.elapsed * 1000)
+            out.elapsed_ms.setdefault(label, []).append(elapsed)
+            if node is not None and elapsed > out.slowest.get(label, (-1.0,))[0]:
+                curl = node.value.as_curl_command(headers=_flatten(interaction.request.headers))
+                out.slowest[label] = (elapsed, curl, _exchange(interaction))
     for case_id, checks in rec.checks.items():
         for check in checks:
             info = check.failure_info
@@ -204,11 +212,15 @@ def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str,
 
 def _add(out: FuzzRun, seen: set[tuple[str, str, str, str]], finding: Finding) -> None:
     # One finding per distinct failure of an operation: the engine reports the same failure for every case
-    # that triggers it (and again while shrinking).
-    key = (finding.operation or "", finding.check, finding.title, finding.message.split("\n")[0][:120])
+    # that triggers it (and again while shrinking). Numbers are masked so "Actual: 712ms" and "Actual: 705ms" count once.
+    key = (finding.operation or "", finding.check, finding.title, _NUMBER.sub("N", finding.message)[:200])
     if key not in seen:
         seen.add(key)
         out.findings.append(finding)
+
+
+def _flatten(headers: dict[str, list[str]]) -> dict[str, str]:
+    return {k: ", ".join(v) for k, v in headers.items()}
 
 
 def _severity(failure: Any) -> Severity:

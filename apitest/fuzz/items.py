@@ -87,8 +87,10 @@ class FuzzOperationItem(_FuzzItem):
         findings = list(run.findings)
         slow = practice.slow_operation(run.elapsed_ms.get(label, []), self.suite.fuzz.slow_operation_ms)
         if slow:
+            _, curl, exchange = run.slowest[label]
+            title = practice.TITLES["slow_operation"]
             findings.append(
-                Finding(Source.FUZZ, "slow_operation", label, practice.TITLES["slow_operation"], slow, Severity.LOW)
+                Finding(Source.FUZZ, "slow_operation", label, title, slow, Severity.LOW, curl=curl, exchange=exchange)
             )
         if run.skipped and not run.cases and not findings:
             pytest.skip(run.skipped)
