@@ -1,0 +1,72 @@
+"""The load item end to end: a suite file, the pytest plugin, a Locust child process, the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture
+def write_suite(pytester: pytest.Pytester) -> Callable[..., None]:
+    pytester.makepyfile(target=(HERE / "target.py").read_text())
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+
+    def write(body: str, target: str = 'serve = "target:app"') -> None:
+        (pytester.path / "apitest.toml").write_text(f"{target}\n[fuzz]\nenabled = false\n{body}")
+
+    return write
+
+
+def test_a_gate_on_a_slow_endpoint_fails_the_item_with_the_numbers(pytester, write_suite):
+    write_suite(
+        """
+[load]
+weights = {"GET /fail" = 0}
+
+[load.reads]
+users = 4
+ramp = 0
+duration = 4
+think_time = 0.05
+
+[load.reads.slo]
+error_rate = 0.01
+
+[load.reads.slo."GET /slow"]
+p95_ms = 100
+"""
+    )
+    result = pytester.runpytest("-m", "apitest_load", "--apitest-report-dir=report")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]medium[]] slo.p95_ms on GET /slow: p95 latency above SLO",
+            "*p95 latency of GET /slow was 2* ms; the SLO allows at most 100 ms (profile 'reads', * requests in 4.0 s).",
+        ]
+    )
+    report = json.loads((pytester.path / "report" / "report.json").read_text())
+    (finding,) = report["findings"]
+    assert (finding["source"], finding["check"], finding["operation"]) == ("load", "slo.p95_ms", "GET /slow")
+    assert 200 <= finding["details"]["measured"] <= 300 and finding["details"]["allowed"] == 100
+    (load,) = report["load"]
+    # no locustfile: the mix came from the spec, without the POST, the rate-limited GET and the weight-0 GET
+    assert {e["name"] for e in load["endpoints"]} == {"GET /fast", "GET /slow", "GET /items/{item_id}"}
+    assert load["total"]["failures"] == 0 and load["timeline"]
+    assert {(s["metric"], s["passed"]) for s in load["slos"]} == {("error_rate", True), ("p95_ms", False)}
+    (item,) = report["items"]
+    assert item["name"] == "load[reads]" and item["outcome"] == "failed" and item["findings"] == 1
+
+
+def test_a_host_that_is_not_loopback_is_refused(pytester, write_suite):
+    write_suite("[load.remote]\nusers = 1\nduration = 1\n", target='base_url = "http://192.0.2.10:8080"')
+    result = pytester.runpytest("--apitest-report-dir=report")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(
+        ["*[[]load.remote[]]: refusing to load 192.0.2.10 (http://192.0.2.10:8080)*allow_hosts*"]
+    )
+    assert "LoadItem" not in result.stdout.str()  # one line, no traceback
