@@ -31,7 +31,9 @@ class ProgressPlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.task is not None:
-            self.progress.update(self.task, description=location[2][:60])
+            from rich.markup import escape
+
+            self.progress.update(self.task, description=escape(location[2][:60]))
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.task is not None:

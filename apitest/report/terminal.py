@@ -18,7 +18,8 @@ def summary_lines(result: RunResult, written: Sequence[Path]) -> list[str]:
     if by_sev:
         lines.append(f"findings by severity: {by_sev}")
     for f in result.findings[:20]:
-        lines.append(f"  [{f.severity.value}] {f.source.value} {f.operation or ''}: {f.check}: {f.title}")
+        where = f" {f.operation}" if f.operation else ""
+        lines.append(f"  [{f.severity.value}] {f.source.value}{where}: {f.check}: {f.title}")
     if len(result.findings) > 20:
         lines.append(f"  ... {len(result.findings) - 20} more in the report")
     for e in result.errors:
