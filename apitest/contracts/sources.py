@@ -1,0 +1,111 @@
+"""Where a suite's pacts come from: files, folders of `*.json`, and URLs (a pact, or a Pact Broker's list of pacts)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from ..errors import ConfigError, PactFileError
+from .pactfile import PactDocument, parse_pact, read_pact_file
+from .settings import ContractSettings
+
+MAX_BROKER_PACTS = 500
+_ACCEPT = "application/hal+json, application/json"
+
+
+def load_pacts(settings: ContractSettings, where: str) -> list[PactDocument]:
+    """Every pact the settings name, in order; pacts for another provider than `provider` are left out."""
+    documents: list[PactDocument] = []
+    for source in settings.pacts:
+        if source.startswith(("http://", "https://")):
+            documents.extend(fetch_pacts(source, settings))
+            continue
+        path = Path(source)
+        if path.is_dir():
+            documents.extend(read_pact_file(p, _label(p)) for p in sorted(path.glob("*.json")))
+        elif path.is_file():
+            documents.append(read_pact_file(path, _label(path)))
+        elif source == settings.pact_dir:
+            continue  # the folder consumer tests write to, before they first ran
+        else:
+            raise ConfigError(
+                f"{where} [contracts]: pacts entry {_label(path)!r} does not exist; fix the path or remove it."
+            )
+    if settings.provider is not None:
+        documents = [d for d in documents if d.provider == settings.provider]
+    return documents
+
+
+def fetch_pacts(url: str, settings: ContractSettings) -> list[PactDocument]:
+    """A pact at a URL; a Pact Broker index (`_links` with `pb:pacts` / `pacts`) is followed to each pact."""
+    data = _fetch_json(url, settings)
+    if isinstance(data, Mapping) and "interactions" not in data and "messages" not in data:
+        links = data.get("_links") if isinstance(data.get("_links"), Mapping) else {}
+        listed = links.get("pb:pacts") or links.get("pacts") if isinstance(links, Mapping) else None
+        if isinstance(listed, list):
+            hrefs = [
+                urljoin(url, str(link["href"])) for link in listed if isinstance(link, Mapping) and link.get("href")
+            ]
+            if len(hrefs) > MAX_BROKER_PACTS:
+                raise PactFileError(
+                    f"{_public(url)}: lists {len(hrefs)} pacts, more than apitest reads ({MAX_BROKER_PACTS}); narrow the URL."
+                )
+            return [parse_pact(_fetch_json(href, settings), _public(href)) for href in hrefs]
+    return [parse_pact(data, _public(url))]
+
+
+def _fetch_json(url: str, settings: ContractSettings) -> Any:
+    auth: httpx.Auth | None = None
+    headers = {"Accept": _ACCEPT}
+    if settings.broker_token:
+        headers["Authorization"] = f"Bearer {settings.broker_token}"
+    elif settings.broker_username is not None:
+        auth = httpx.BasicAuth(settings.broker_username, settings.broker_password or "")
+    try:
+        response = httpx.get(url, headers=headers, auth=auth, timeout=settings.request_timeout_s, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise PactFileError(
+            f"{_public(url)}: cannot fetch the pact ({type(exc).__name__}: {exc}); is the broker running?"
+        ) from exc
+    if response.status_code != 200:
+        hint = (
+            " Set [contracts] broker_token (or broker_username/broker_password)."
+            if response.status_code in (401, 403)
+            else ""
+        )
+        raise PactFileError(f"{_public(url)}: fetching the pact answered HTTP {response.status_code}.{hint}")
+    return _json(response.text, url)
+
+
+def _json(text: str, url: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PactFileError(
+            f"{_public(url)}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from None
+
+
+def _public(url: str) -> str:
+    """The URL without credentials, for messages and reports."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _label(path: Path) -> str:
+    """A path relative to the working folder when it is inside it: `pacts/web-shop.json`."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+
+from apitest.contracts.matching import ANY_INDEX, ANY_KEY, RuleError, format_location, parse_path, parse_v2, parse_v3
+
+
+@pytest.mark.parametrize(
+    ("path", "tokens"),
+    [
+        ("$", ()),
+        ("$.items[*].id", ("items", ANY_INDEX, "id")),
+        ("$.a[2].b", ("a", 2, "b")),
+        ("$['a key'].b", ("a key", "b")),
+        ('$["x-y"]', ("x-y",)),
+        ("$.*", (ANY_KEY,)),
+        ("id", ("id",)),
+    ],
+)
+def test_parse_path(path, tokens):
+    assert parse_path(path) == tokens
+
+
+@pytest.mark.parametrize("path", ["$..a", "$.a[x]", "$[", "$.a]"])
+def test_parse_path_rejects_what_pact_would(path):
+    with pytest.raises(RuleError):
+        parse_path(path)
+
+
+def test_format_location_round_trips():
+    for path in ("$.items[0].id", "$['a key'].b", "$"):
+        assert format_location(parse_path(path)) == path
+
+
+def test_most_specific_rule_wins_and_ancestors_are_inherited():
+    rules = parse_v3(
+        {
+            "body": {
+                "$.items": {"matchers": [{"match": "type", "min": 1}]},
+                "$.items[*].id": {"matchers": [{"match": "integer"}]},
+                "$.items[0].id": {"matchers": [{"match": "regex", "regex": "1"}]},
+                "$.*": {"matchers": [{"match": "type"}]},
+            }
+        }
+    )
+    group, inherited = rules.for_body(("items", 0, "id"))
+    assert group is not None and group.matchers[0].kind == "regex" and not inherited
+    group, _ = rules.for_body(("items", 3, "id"))
+    assert group is not None and group.matchers[0].kind == "integer"
+    group, inherited = rules.for_body(("items", 3, "name"))
+    assert group is not None and group.matchers[0].min == 1 and inherited
+    group, _ = rules.for_body(("other",))
+    assert group is not None and group.matchers[0].kind == "type"
+    assert rules.for_body(()) == (None, False)
+
+
+def test_v2_rules_are_split_by_part_and_implied_matchers_named():
+    rules = parse_v2(
+        {
+            "$.body.name": {"regex": "^[a-z]+$"},
+            "$.body.tags": {"min": 1},
+            "$.headers.X-Trace": {"match": "regex", "regex": "[0-9]+"},
+            "$.query.limit": {"match": "type"},
+            "$.path": {"match": "regex", "regex": "/a/[0-9]+"},
+        }
+    )
+    group, _ = rules.for_body(("name",))
+    assert group is not None and group.matchers[0].kind == "regex"
+    group, _ = rules.for_body(("tags",))
+    assert group is not None and group.matchers[0].kind == "type" and group.matchers[0].min == 1
+    assert set(rules.header) == {"x-trace"} and set(rules.query) == {"limit"}
+    assert rules.path is not None and rules.path.matchers[0].regex == "/a/[0-9]+"
+
+
+def test_v3_header_keys_and_status_rules():
+    rules = parse_v3(
+        {
+            "header": {"$['Content-Type']": {"matchers": [{"match": "regex", "regex": "json"}]}},
+            "status": {"matchers": [{"match": "statusCode", "status": "success"}]},
+        }
+    )
+    assert "content-type" in rules.header
+    assert rules.status is not None and rules.status.matchers[0].extra == {"status": "success"}
+
+
+def test_array_contains_variants_and_each_value_rules_are_parsed():
+    rules = parse_v3(
+        {
+            "body": {
+                "$.a": {
+                    "matchers": [
+                        {
+                            "match": "arrayContains",
+                            "variants": [{"index": 0, "rules": {"$.id": {"matchers": [{"match": "integer"}]}}}],
+                        }
+                    ]
+                },
+                "$.b": {"matchers": [{"match": "eachValue", "rules": [{"match": "integer"}]}]},
+            }
+        }
+    )
+    group, _ = rules.for_body(("a",))
+    assert group is not None
+    variant = group.matchers[0].variants[0]
+    inner, _ = variant.for_body(("id",))
+    assert inner is not None and inner.matchers[0].kind == "integer"
+    group, _ = rules.for_body(("b",))
+    assert group is not None and group.matchers[0].rules[0].kind == "integer"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"body": {"$.a": {"matchers": "x"}}}, "'matchers' must be a list"),
+        ({"body": {"$.a": {"matchers": [{"match": "regex"}]}}}, "needs a string 'regex'"),
+        ({"body": {"$.a": {"matchers": [{"match": "type", "min": "1"}]}}}, "'min' must be an integer"),
+        ({"body": {"$.a": {"matchers": [{}]}}}, "needs a string 'match'"),
+        ({"body": {"$.a": {"combine": "XOR", "matchers": []}}}, "'combine' must be AND or OR"),
+    ],
+)
+def test_bad_rules_say_why(raw, message):
+    with pytest.raises(RuleError, match=message):
+        parse_v3(raw)
