@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         suite = Path(__file__).parent / "demo" / "suite"
+        # The storefront's consumer tests write their pact; keep it out of the installed package.
+        os.environ.setdefault("APITEST_PACT_DIR", tempfile.mkdtemp(prefix="apitest-demo-pacts-"))
         extra = ["--apitest-serve", DEMO_BUGGY_APP] if args.buggy else []
         return run_pytest([str(suite), *extra, *passthrough])
     return run_pytest([*(args.paths or ["."]), *passthrough])

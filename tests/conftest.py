@@ -14,9 +14,13 @@ APPS = Path(__file__).parent / "apps"
 
 @pytest.fixture(autouse=True)
 def _lean_pytester_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pytester subprocess runs skip the plugins `apitest run` skips too (see apitest/cli.py), ~2 s each."""
+    """pytester subprocess runs skip plugins our suites do not use (see apitest/cli.py): ~4 s less each.
+
+    Set after the pytester fixture exists: creating it clears PYTEST_ADDOPTS.
+    """
     if "pytester" in request.fixturenames:
-        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:schemathesis -p no:locust -p no:pact")
+        request.getfixturevalue("pytester")
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:schemathesis -p no:locust -p no:pact -p no:hypothesispytest")
 
 
 @pytest.fixture

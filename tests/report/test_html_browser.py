@@ -133,7 +133,7 @@ def test_filters_and_search_work_offline(tmp_path, open_report):
     # the baseline's "new findings" table links to the finding and opens it
     page.select_option("#f-status", "")
     page.locator("#baseline a.jump").click()
-    assert page.locator("#f-0[open] pre.curl").is_visible()
+    expect(page.locator("#f-0[open] pre.curl")).to_be_visible()
     assert_clean(opened, page)
 
 
