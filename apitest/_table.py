@@ -49,7 +49,9 @@ class Table:
             raise self._fail(key, value, "true or false")
         return value
 
-    def int(self, key: builtins.str, default: T, *, minimum: builtins.int = 0, maximum: builtins.int | None = None) -> builtins.int | T:
+    def int(
+        self, key: builtins.str, default: T, *, minimum: builtins.int = 0, maximum: builtins.int | None = None
+    ) -> builtins.int | T:
         value = self._get(key)
         if value is None:
             return default
@@ -63,7 +65,9 @@ class Table:
             raise self._fail(key, value, bound)
         return value
 
-    def float(self, key: builtins.str, default: T, *, minimum: builtins.float = 0.0, maximum: builtins.float | None = None) -> builtins.float | T:
+    def float(
+        self, key: builtins.str, default: T, *, minimum: builtins.float = 0.0, maximum: builtins.float | None = None
+    ) -> builtins.float | T:
         value = self._get(key)
         if value is None:
             return default
@@ -85,7 +89,9 @@ class Table:
             raise self._fail(key, value, "one of " + ", ".join(repr(c) for c in choices))
         return str(value)
 
-    def str_list(self, key: builtins.str, default: list[builtins.str], *, choices: tuple[builtins.str, ...] | None = None) -> list[builtins.str]:
+    def str_list(
+        self, key: builtins.str, default: list[builtins.str], *, choices: tuple[builtins.str, ...] | None = None
+    ) -> list[builtins.str]:
         value = self._get(key)
         if value is None:
             return list(default)

@@ -50,7 +50,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _setting(config: pytest.Config, name: str, default: str) -> str:
     """CLI > APITEST_* env > ini > default."""
-    value = config.getoption(f"apitest_{name}") or os.environ.get(f"APITEST_{name.upper()}") or config.getini(f"apitest_{name}")
+    value = (
+        config.getoption(f"apitest_{name}")
+        or os.environ.get(f"APITEST_{name.upper()}")
+        or config.getini(f"apitest_{name}")
+    )
     return str(value) if value else default
 
 
@@ -63,7 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
     formats = tuple(f.strip() for f in _setting(config, "formats", ",".join(REPORT_FORMATS)).split(",") if f.strip())
     for f in formats:
         if f not in REPORT_FORMATS:
-            raise pytest.UsageError(f"--apitest-formats: unknown format {f!r}; choose from {', '.join(REPORT_FORMATS)}.")
+            raise pytest.UsageError(
+                f"--apitest-formats: unknown format {f!r}; choose from {', '.join(REPORT_FORMATS)}."
+            )
     session = Session(report_dir=report_dir, argv=tuple(config.invocation_params.args), formats=formats)
     cli = {o.dest: _parse_option(o, config.getoption(o.dest)) for o in OVERRIDES}
     worker = getattr(config, "workerinput", None)
@@ -96,7 +102,9 @@ def _parse_option(o: Any, value: Any) -> Any:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.name == SUITE_FILE or (file_path.name == "pyproject.toml" and find_suite_file(file_path.parent) == file_path):
+    if file_path.name == SUITE_FILE or (
+        file_path.name == "pyproject.toml" and find_suite_file(file_path.parent) == file_path
+    ):
         return SuiteFile.from_parent(parent, path=file_path)
     return None
 

@@ -34,7 +34,17 @@ class ServedApp:
         sock.listen(2048)
         self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
-        argv = [sys.executable, "-m", "uvicorn", ref, "--fd", str(sock.fileno()), "--log-level", "error", "--no-access-log"]
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            ref,
+            "--fd",
+            str(sock.fileno()),
+            "--log-level",
+            "error",
+            "--no-access-log",
+        ]
         if factory:
             argv.append("--factory")
         # The app's own output (tracebacks of its 500s) goes to a log beside the report, not into pytest's output.

@@ -36,7 +36,17 @@ def free_port() -> int:
 def serve_demo() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "apitest.demo.app:app", "--port", str(port), "--log-level", "error", "--no-access-log"]
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "apitest.demo.app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--no-access-log",
+        ]
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -71,7 +81,16 @@ def run_apitest(url: str, max_examples: int, seed: int, folder: Path) -> tuple[i
     )
     started = time.perf_counter()
     subprocess.run(
-        [str(BIN / "apitest"), "run", str(folder), "-q", "--apitest-report-dir", str(folder / "out"), "--apitest-formats", "json"],
+        [
+            str(BIN / "apitest"),
+            "run",
+            str(folder),
+            "-q",
+            "--apitest-report-dir",
+            str(folder / "out"),
+            "--apitest-formats",
+            "json",
+        ],
         capture_output=True,
         check=False,
     )
@@ -86,7 +105,10 @@ def stripe_collection(folder: Path) -> float:
     (folder / "stripe" / "apitest.toml").write_text('spec = "stripe.json"\nbase_url = "http://127.0.0.1:9"\n')
     started = time.perf_counter()
     out = subprocess.run(
-        [str(BIN / "apitest"), "run", str(folder / "stripe"), "--collect-only", "-q"], capture_output=True, text=True, check=False
+        [str(BIN / "apitest"), "run", str(folder / "stripe"), "--collect-only", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     elapsed = time.perf_counter() - started
     if "453 tests collected" not in out:
@@ -114,9 +136,13 @@ def main() -> None:
                 )
             st_rate = max(r[0] for r in rows)
             at_rate = max(r[1] for r in rows)
-            print(f"best of {args.rounds}: schemathesis CLI {st_rate:.1f} cases/s, apitest {at_rate:.1f} cases/s, ratio {at_rate / st_rate:.2f}")
+            print(
+                f"best of {args.rounds}: schemathesis CLI {st_rate:.1f} cases/s, apitest {at_rate:.1f} cases/s, ratio {at_rate / st_rate:.2f}"
+            )
             if STRIPE.exists():
-                print(f"collecting Stripe's 452 operations: {stripe_collection(Path(tmp)):.2f} s (schemathesis pytest route: 52 s)")
+                print(
+                    f"collecting Stripe's 452 operations: {stripe_collection(Path(tmp)):.2f} s (schemathesis pytest route: 52 s)"
+                )
     finally:
         proc.terminate()
         proc.wait(10)

@@ -12,7 +12,9 @@ APPS = Path(__file__).parent / "apps"
 
 
 def apitest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "apitest.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "apitest.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_version(capsys):

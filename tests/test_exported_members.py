@@ -11,7 +11,9 @@ def test_all_is_sorted_and_public():
     public = sorted(
         name
         for name, value in vars(apitest).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name not in {"annotations", "version", "PackageNotFoundError"}
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name not in {"annotations", "version", "PackageNotFoundError"}
     )
     assert apitest.__all__ == sorted(apitest.__all__)
     assert sorted(set(apitest.__all__) - {"__version__"}) == public
