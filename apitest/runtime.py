@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .config import Suite, load_suite
-from .errors import ConfigError
+from .errors import ConfigError, TargetError
 from .recorder import Recorder
+from .refs import import_ref
 from .results import Record
 from .spec import declared_base_url, load_document
-from .target import ServedApp, check_reachable, import_app
+from .target import ServedApp, check_reachable
 
 T = TypeVar("T")
 
@@ -55,7 +56,8 @@ class Runtime:
             if suite.base_url is not None:
                 url = suite.base_url
             elif suite.serve is not None:
-                import_app(suite.serve, suite.root, str(suite.file))  # a clear error now beats a dead child later
+                # a clear error now beats a dead child process later
+                import_ref(suite.serve, suite.root, f"{suite.file}: serve", TargetError)
                 log = self.records.parent / f"serve-{suite.name}.log"
                 served = ServedApp(suite.serve, suite.root, str(suite.file), log=log, factory=suite.serve_factory)
                 self._served.append(served)

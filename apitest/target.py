@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -75,27 +73,6 @@ class ServedApp:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-
-
-def import_app(ref: str, root: Path, where: str) -> Any:
-    """`module:attribute` imported with the suite folder on sys.path."""
-    module_name, _, attr = ref.partition(":")
-    added = str(root) not in sys.path
-    if added:
-        sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise TargetError(
-            f"{where}: serve = {ref!r}: cannot import {module_name!r} ({exc}); check the module path."
-        ) from exc
-    finally:
-        if added:
-            sys.path.remove(str(root))
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise TargetError(f"{where}: serve = {ref!r}: module {module_name!r} has no attribute {attr!r}.") from None
 
 
 def check_reachable(base_url: str, where: str, timeout: float = 5.0) -> None:

@@ -12,10 +12,8 @@ outcome itself; the provider item reads it and reports a failed state as a findi
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
-import sys
 import threading
 import time
 import traceback
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from ..errors import ConfigError
+from ..refs import import_ref
 
 StateHandler: TypeAlias = Callable[[str, dict[str, Any], str, str], None]  # state, params, action, base_url
 ARGUMENTS = ("state", "params", "action", "base_url")
@@ -62,22 +61,7 @@ class StateCall:
 
 def load_handler(ref: str, root: Path, where: str) -> StateHandler:
     """The handler named by `module:attribute`, imported with the suite folder on sys.path."""
-    module_name, _, attr = ref.partition(":")
-    added = str(root) not in sys.path
-    if added:
-        sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"{where} [contracts]: states = {ref!r}: cannot import {module_name!r} ({exc}); check the module path."
-        ) from exc
-    finally:
-        if added:
-            sys.path.remove(str(root))
-    target = getattr(module, attr, None)
-    if target is None:
-        raise ConfigError(f"{where} [contracts]: states = {ref!r}: module {module_name!r} has no attribute {attr!r}.")
+    target = import_ref(ref, root, f"{where} [contracts]: states", ConfigError)
     if isinstance(target, Mapping):
         return _mapping_handler(target, ref, where)
     if callable(target):
