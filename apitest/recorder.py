@@ -18,13 +18,18 @@ class Recorder:
     """Appends records to `folder/records-<name>.jsonl`, one JSON line each, flushed at once."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"records-{name}.jsonl"
         self._lock = threading.Lock()
 
     def record(self, record: Record) -> None:
         line = json.dumps({"kind": type(record).__name__, "data": to_json(record)}, separators=(",", ":"))
-        with self._lock, self.path.open("a", encoding="utf-8") as fh:
+        with self._lock:
+            # Made on the first record, so a pytest run that collects no suite leaves no folder behind.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._append(line)
+
+    def _append(self, line: str) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()
 

@@ -30,7 +30,6 @@ class Session:
 
     def reset(self) -> None:
         shutil.rmtree(self.records, ignore_errors=True)
-        self.records.mkdir(parents=True, exist_ok=True)
 
     def finish(self, exit_status: int, complete: bool) -> RunResult:
         result = merge(self.records, self.meta(exit_status, complete))

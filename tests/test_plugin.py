@@ -145,7 +145,7 @@ def test_cli_and_env_override_the_file(pytester, inventory_suite, monkeypatch):
 def test_our_own_runs_write_no_report(pytester):
     pytester.makepyfile("def test_x(): pass")
     pytester.runpytest().assert_outcomes(passed=1)
-    assert not (pytester.path / "apitest-report" / "report.json").exists()
+    assert not (pytester.path / "apitest-report").exists()
 
 
 def test_report_dir_option(pytester, inventory_suite, tmp_path: Path):
