@@ -282,7 +282,7 @@ class RunResult:
             "findings": len(self.findings),
             "findings_by_source": by_source,
             "findings_by_severity": by_severity,
-            "cases": sum(i.cases for i in self.items),
+            "cases": sum(i.cases for i in self.items if i.source is Source.FUZZ),  # generated fuzz cases
             "errors": len(self.errors),
         }
 
