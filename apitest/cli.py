@@ -69,12 +69,7 @@ def run_pytest(args: list[str]) -> int:
     for name in UNNEEDED_PLUGINS:
         if f"no:{name}" not in args and name not in args:
             args = ["-p", f"no:{name}", *args]
-    from .progress import ProgressPlugin
-
-    plugins: list[object] = []
-    if sys.stdout.isatty() and "-n" not in args and not any(a.startswith("--numprocesses") for a in args):
-        plugins.append(ProgressPlugin())
-    return int(pytest.main(args, plugins=plugins))
+    return int(pytest.main(args))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from ..progress import ProgressPlugin
-
 
 def format_sample(label: str, sample: Mapping[str, Any]) -> str:
     return (
@@ -22,8 +20,8 @@ def format_sample(label: str, sample: Mapping[str, Any]) -> str:
 class Progress:
     """Draws the child's per-second samples on one terminal line; silent when stdout is no TTY or under xdist.
 
-    Under the `apitest` CLI's progress bar, the sample becomes the bar's description instead. Lines that must
-    reach the user whatever the terminal (the command to start remote workers) go through `announce()`.
+    Lines that must reach the user whatever the terminal (the command to start remote workers) go through
+    `announce()`.
     """
 
     def __init__(self, config: pytest.Config, label: str) -> None:
@@ -33,7 +31,6 @@ class Progress:
         worker = hasattr(config, "workerinput")
         tty = self._reporter is not None and bool(self._reporter.isatty())
         self.live = tty and not worker and config.get_verbosity() >= 0
-        self._bar = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, ProgressPlugin)), None)
         self._drawn = False
 
     @contextlib.contextmanager
@@ -50,11 +47,6 @@ class Progress:
                 f"{self.label}: waiting for {event.get('expected')} Locust worker(s); on each worker host run: {event.get('command')}"
             )
         if event.get("kind") != "sample":
-            return
-        if self._bar is not None and self._bar.task is not None:
-            from rich.markup import escape  # "load[burst]" is not a style
-
-            self._bar.progress.update(self._bar.task, description=escape(format_sample(self.label, event)))
             return
         if not self.live:
             return
