@@ -59,15 +59,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Plugins a run does not need: schemathesis's own pytest plugin makes pytest assert-rewrite all of schemathesis
 # when our fuzz adapter imports it (~2 s a run where bytecode is not cached), Locust's claims --host/-H, and
-# pact's only tags FFI logs with test ids but wraps every import (0.7 s of startup).
-UNNEEDED_PLUGINS = ("schemathesis", "locust", "pact")
+# pact's only tags FFI logs with test ids but wraps every import (0.7 s of startup); hypothesis's adds options
+# and statistics our items do not use. Name one with -p to keep it (`apitest run -p hypothesispytest`).
+UNNEEDED_PLUGINS = ("schemathesis", "locust", "pact", "hypothesispytest")
 
 
 def run_pytest(args: list[str]) -> int:
     import pytest
 
     for name in UNNEEDED_PLUGINS:
-        if f"no:{name}" not in args and name not in args:
+        if not any(a in (name, f"no:{name}") for a in args):
             args = ["-p", f"no:{name}", *args]
     return int(pytest.main(args))
 
