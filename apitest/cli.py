@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -60,8 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Plugins a run does not need: schemathesis's own pytest plugin makes pytest assert-rewrite all of schemathesis
 # when our fuzz adapter imports it (~2 s a run where bytecode is not cached), Locust's claims --host/-H, and
 # pact's only tags FFI logs with test ids but wraps every import (0.7 s of startup); hypothesis's adds options
-# and statistics our items do not use. Name one with -p to keep it (`apitest run -p hypothesispytest`).
-UNNEEDED_PLUGINS = ("schemathesis", "locust", "pact", "hypothesispytest")
+# and statistics our items do not use; pytest's own unraisableexception runs full garbage collections at the end
+# of the session (0.1 s with the engines' heaps) to report exceptions raised in __del__, which Python then prints
+# anyway. Name one with -p to keep it (`apitest run -p hypothesispytest`).
+UNNEEDED_PLUGINS = ("schemathesis", "locust", "pact", "hypothesispytest", "unraisableexception")
 
 
 def run_pytest(args: list[str]) -> int:
@@ -70,7 +73,32 @@ def run_pytest(args: list[str]) -> int:
     for name in UNNEEDED_PLUGINS:
         if not any(a in (name, f"no:{name}") for a in args):
             args = ["-p", f"no:{name}", *args]
+    _leave_installed_plugins_unrewritten()
     return int(pytest.main(args))
+
+
+def _leave_installed_plugins_unrewritten() -> None:
+    """Do not assert-rewrite the packages of installed pytest plugins (anyio, xdist, ...) in `apitest run`.
+
+    pytest marks every package that ships a pytest11 entry point for assertion rewriting, and where bytecode is
+    not cached (PYTHONDONTWRITEBYTECODE) it re-parses and recompiles them on every run: ~0.2 s of start-up here.
+    Their asserts are not the user's tests. Test files, conftest.py, `-p` plugins, `pytest_plugins` and
+    `pytest.register_assert_rewrite` are still rewritten as usual; plain `pytest` is left as it is.
+    """
+    from _pytest.config import Config
+
+    mark = getattr(Config, "_mark_plugins_for_rewrite", None)
+    if mark is None or getattr(mark, "_apitest", False):
+        return
+
+    def mark_then_unmark(self: Config, hook: Any, *args: Any, **kwargs: Any) -> None:
+        mark(self, hook, *args, **kwargs)
+        marked = getattr(hook, "_must_rewrite", None)
+        if isinstance(marked, set):
+            marked.clear()
+
+    mark_then_unmark._apitest = True  # type: ignore[attr-defined]
+    Config._mark_plugins_for_rewrite = mark_then_unmark  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -36,14 +36,14 @@ GATE_KEY = pytest.StashKey[GateSettings]()
 
 # pytest marks every installed package with a pytest11 entry point for assertion rewriting, so importing an engine
 # from an item recompiles it whole wherever bytecode is not cached (~400 modules, ~2.5 s a run measured here).
-# Their asserts are not test asserts: leave them alone. Test files are still rewritten as usual.
-ENGINE_PACKAGES = ("schemathesis", "hypothesis", "pact", "locust")
+# Their asserts (and apitest's own) are not test asserts: leave them alone. Test files are still rewritten as usual.
+UNREWRITTEN_PACKAGES = ("schemathesis", "hypothesis", "pact", "locust", "apitest")
 
 
 def _skip_rewriting_engines(pluginmanager: pytest.PytestPluginManager) -> None:
     must_rewrite = getattr(getattr(pluginmanager, "rewrite_hook", None), "_must_rewrite", None)
     if isinstance(must_rewrite, set):
-        must_rewrite.difference_update(ENGINE_PACKAGES)
+        must_rewrite.difference_update(UNREWRITTEN_PACKAGES)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -126,15 +126,22 @@ class SuiteFile(pytest.File):
     """A suite file: yields the fuzz, contract and load items of its target."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .contracts.items import collect_contracts
-        from .fuzz.items import collect_fuzz
-        from .load.items import collect_load
-
         runtime = self.config.stash[RUNTIME_KEY]
         try:
             suite = runtime.suite(self.path)
-            for collect in (collect_fuzz, collect_contracts, collect_load):
-                yield from collect(self, suite)
+            # Each side is imported only by suites that use it: contracts bring jsonschema, load brings more.
+            if suite.fuzz.enabled:
+                from .fuzz.items import collect_fuzz
+
+                yield from collect_fuzz(self, suite)
+            if suite.contracts.pacts and (suite.contracts.verify or suite.contracts.crosscheck):
+                from .contracts.items import collect_contracts
+
+                yield from collect_contracts(self, suite)
+            if suite.load.profiles:
+                from .load.items import collect_load
+
+                yield from collect_load(self, suite)
         except ApitestError as exc:
             # pytest turns an exit raised inside a collector into a collection error with a traceback, so the
             # error waits for pytest_collection_modifyitems, where pytest.exit ends the run with status 4.

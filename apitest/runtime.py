@@ -29,6 +29,7 @@ class Runtime:
         self._lock = threading.RLock()
         self._cache: dict[tuple[str, str], Any] = {}
         self._served: list[ServedApp] = []
+        self._closers: list[Callable[[], None]] = []
 
     def record(self, record: Record) -> None:
         self.recorder.record(record)
@@ -82,7 +83,14 @@ class Runtime:
     def document(self, suite: Suite) -> dict[str, Any]:
         return self.cached("document", str(suite.file), lambda: load_document(self.spec_location(suite)))
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Call `closer` at the end of the session, before served apps stop (e.g. to stop an engine still running)."""
+        self._closers.append(closer)
+
     def close(self) -> None:
+        closers, self._closers = self._closers, []
+        for closer in closers:
+            closer()
         for served in self._served:
             served.close()
         self._served.clear()

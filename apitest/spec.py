@@ -10,12 +10,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
-
-import httpx
-import yaml
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import SpecLoadError
+from .fetch import FetchError, get
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -32,18 +30,27 @@ class Operation:
 
 def load_document(location: str, *, timeout: float = 10.0) -> dict[str, Any]:
     """The OpenAPI document at a path or URL, checked to be OpenAPI with every `$ref` resolvable."""
-    text = _read(location, timeout)
-    try:
-        if location.endswith(".json") or text.lstrip().startswith("{"):
-            doc = json.loads(text)
-        else:
-            doc = yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        line = getattr(exc, "lineno", None) or getattr(getattr(exc, "problem_mark", None), "line", None)
-        at = f" (line {line})" if line else ""
-        raise SpecLoadError(f"{location}: not valid JSON or YAML{at}; fix the document's syntax.") from exc
+    doc = _parse(_read(location, timeout), location)
     check_document(doc, location)
     return doc  # type: ignore[no-any-return]
+
+
+def _parse(text: str, location: str) -> Any:
+    problem: Exception
+    if location.endswith(".json") or text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            problem, line = exc, getattr(exc, "lineno", None)
+    else:
+        import yaml  # only YAML specs pay for it
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problem, line = exc, getattr(getattr(exc, "problem_mark", None), "line", None)
+    at = f" (line {line})" if line else ""
+    raise SpecLoadError(f"{location}: not valid JSON or YAML{at}; fix the document's syntax.") from problem
 
 
 def check_document(doc: object, location: str) -> None:
@@ -81,13 +88,13 @@ def declared_base_url(doc: dict[str, Any], location: str) -> str | None:
         if url.startswith(("http://", "https://")):
             return url.rstrip("/")
         if location.startswith(("http://", "https://")):
-            return str(httpx.URL(location).join(url)).rstrip("/")
+            return urljoin(location, url).rstrip("/")
     if "host" in doc:
         scheme = (doc.get("schemes") or ["http"])[0]
         return f"{scheme}://{doc['host']}{doc.get('basePath', '')}".rstrip("/")
     if location.startswith(("http://", "https://")):
-        parsed = httpx.URL(location)
-        return f"{parsed.scheme}://{parsed.netloc.decode()}"
+        parsed = urlsplit(location)
+        return f"{parsed.scheme}://{parsed.netloc}"
     return None
 
 
@@ -125,12 +132,12 @@ def _first_unresolved_ref(doc: dict[str, Any]) -> tuple[str, str] | None:
 def _read(location: str, timeout: float) -> str:
     if location.startswith(("http://", "https://")):
         try:
-            response = httpx.get(location, timeout=timeout, follow_redirects=True)
-        except httpx.HTTPError as exc:
+            answer = get(location, timeout)
+        except FetchError as exc:
             raise SpecLoadError(f"{location}: cannot fetch the spec ({exc}); is the server running?") from exc
-        if response.status_code != 200:
-            raise SpecLoadError(f"{location}: fetching the spec answered HTTP {response.status_code}; check the URL.")
-        return response.text
+        if answer.status != 200:
+            raise SpecLoadError(f"{location}: fetching the spec answered HTTP {answer.status}; check the URL.")
+        return answer.text
     try:
         return Path(location).read_text(encoding="utf-8")
     except FileNotFoundError:

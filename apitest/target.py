@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from .errors import TargetError
+from .fetch import FetchError, get
 
 
 class ServedApp:
@@ -57,9 +56,9 @@ class ServedApp:
             if self._proc.poll() is not None:
                 raise TargetError(f"{where}: serve = {ref!r} exited with status {self._proc.returncode}; see {log}.")
             try:
-                httpx.get(self.base_url + "/", timeout=1.0)
+                get(self.base_url + "/", timeout=1.0)
                 return
-            except httpx.TransportError:
+            except FetchError:
                 if time.monotonic() > deadline:
                     self.close()
                     raise TargetError(f"{where}: serve = {ref!r} did not answer within {timeout:.0f} s.") from None
@@ -78,8 +77,8 @@ class ServedApp:
 def check_reachable(base_url: str, where: str, timeout: float = 5.0) -> None:
     """Any HTTP answer at all means reachable; a refused or timed-out connection is a TargetError."""
     try:
-        httpx.get(base_url, timeout=timeout)
-    except httpx.TransportError as exc:
+        get(base_url, timeout=timeout)
+    except FetchError as exc:
         raise TargetError(
-            f"{where}: base URL {base_url} is unreachable ({type(exc).__name__}: {exc}); start the API or fix base_url."
+            f"{where}: base URL {base_url} is unreachable ({exc}); start the API or fix base_url."
         ) from exc

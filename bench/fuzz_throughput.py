@@ -1,8 +1,8 @@
 """Fuzz throughput: apitest's fuzz items vs the plain schemathesis CLI, same spec, seed and budget, same server.
 
-    python bench/fuzz_throughput.py [--max-examples 25] [--seed 1] [--rounds 2]
+    python bench/fuzz_throughput.py [--max-examples 25] [--seed 1] [--rounds 3]
 
-Serves the embedded demo API with uvicorn in its own process on 127.0.0.1, then runs, in turn,
+Serves the embedded demo API with uvicorn in its own process on 127.0.0.1 (a fresh one for every run), then runs,\nin turn (alternating which goes first),
 `schemathesis run` and `apitest run` against it (all phases, all checks) and prints the cases per second of each
 (wall time of the whole command: startup included on both sides) and their ratio. Also prints how long collecting
 Stripe's spec (452 operations) takes, against the 52 s measured for schemathesis's pytest route (DESIGN.md).
@@ -11,14 +11,17 @@ Stripe's spec (452 operations) takes, against the 52 s measured for schemathesis
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -33,7 +36,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_demo() -> tuple[subprocess.Popen[bytes], str]:
+@contextlib.contextmanager
+def served_demo() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -52,11 +56,17 @@ def serve_demo() -> tuple[subprocess.Popen[bytes], str]:
     for _ in range(200):
         try:
             httpx.get(url + "/health", timeout=1)
-            return proc, url
+            break
         except httpx.TransportError:
             time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("demo server did not start")
+    else:
+        proc.kill()
+        raise SystemExit("demo server did not start")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def run_schemathesis(url: str, max_examples: int, seed: int) -> tuple[int, float]:
@@ -120,32 +130,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-examples", type=int, default=25)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    proc, url = serve_demo()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = []
-            for i in range(args.rounds):
-                st_cases, st_time = run_schemathesis(url, args.max_examples, args.seed)
-                at_cases, at_time = run_apitest(url, args.max_examples, args.seed, Path(tmp))
-                rows.append((st_cases / st_time, at_cases / at_time))
-                print(
-                    f"round {i + 1}: schemathesis CLI {st_cases} cases in {st_time:.2f} s = {st_cases / st_time:.1f} cases/s | "
-                    f"apitest {at_cases} cases in {at_time:.2f} s = {at_cases / at_time:.1f} cases/s"
-                )
-            st_rate = max(r[0] for r in rows)
-            at_rate = max(r[1] for r in rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        st_rates: list[float] = []
+        at_rates: list[float] = []
+        for i in range(args.rounds):
+            # A fresh server for every run, so neither side inherits the other's leftovers (the demo's store grows
+            # as it is fuzzed), and the order alternates, so neither always runs on a warmer machine.
+            def cli() -> tuple[int, float]:
+                with served_demo() as url:
+                    return run_schemathesis(url, args.max_examples, args.seed)
+
+            def ours() -> tuple[int, float]:
+                with served_demo() as url:
+                    return run_apitest(url, args.max_examples, args.seed, Path(tmp))
+
+            if i % 2:
+                (at_cases, at_time), (st_cases, st_time) = ours(), cli()
+            else:
+                (st_cases, st_time), (at_cases, at_time) = cli(), ours()
+            st_rates.append(st_cases / st_time)
+            at_rates.append(at_cases / at_time)
             print(
-                f"best of {args.rounds}: schemathesis CLI {st_rate:.1f} cases/s, apitest {at_rate:.1f} cases/s, ratio {at_rate / st_rate:.2f}"
+                f"round {i + 1}: schemathesis CLI {st_cases} cases in {st_time:.2f} s = {st_rates[-1]:.1f} cases/s | "
+                f"apitest {at_cases} cases in {at_time:.2f} s = {at_rates[-1]:.1f} cases/s",
+                flush=True,
             )
-            if STRIPE.exists():
-                print(
-                    f"collecting Stripe's 452 operations: {stripe_collection(Path(tmp)):.2f} s (schemathesis pytest route: 52 s)"
-                )
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        for name, pick in (("best", max), ("median", statistics.median)):
+            st, at = pick(st_rates), pick(at_rates)
+            print(
+                f"{name} of {args.rounds}: schemathesis CLI {st:.1f} cases/s, apitest {at:.1f} cases/s, ratio {at / st:.2f}"
+            )
+        if STRIPE.exists():
+            print(
+                f"collecting Stripe's 452 operations: {stripe_collection(Path(tmp)):.2f} s (schemathesis pytest route: 52 s)"
+            )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from ..results import Exchange, Finding, Severity, Source
 from . import practice
 
 if TYPE_CHECKING:
+    from schemathesis.engine.core import EventStream
     from schemathesis.engine.recorder import Interaction, ScenarioRecorder
     from schemathesis.schemas import BaseSchema
 
@@ -132,37 +134,126 @@ def _declares_problem_json(document: dict[str, Any]) -> bool:
     return "application/problem+json" in str(document.get("paths", ""))
 
 
-def run(schema: BaseSchema, operation: tuple[str, str] | None) -> FuzzRun:
-    """Run every enabled phase for one operation (method, path), or for the whole schema (stateful)."""
-    target = schema.include(method=operation[0], path=operation[1]) if operation else schema
-    out = FuzzRun()
-    seen: set[tuple[str, str, str, str]] = set()
-    for event in from_schema(target).execute():
+STATEFUL = "stateful"
+STATELESS = ("examples", "coverage", "fuzzing")
+
+
+class SuiteRun:
+    """One schemathesis engine run over several operations, the way its CLI runs them, consumed item by item.
+
+    The engine goes phase by phase over all operations (examples, coverage, fuzzing, then stateful) and shares what
+    it learns between them: resource IDs captured from one operation's responses feed the others' cases, coverage
+    caches are reused, and the stateful phase infers links from the Location headers seen before. Per-operation
+    engine runs would lose all of that. Each item calls `result(key)` (an operation label, or STATEFUL), which pulls
+    events until that key has been through every enabled phase; what arrives for other keys is kept for their items.
+    Whatever arrives for a key already handed out (e.g. `after_run` checks) goes to the item pulling at the time,
+    and the last item drains the engine to its end, so nothing the engine reports is lost.
+    """
+
+    def __init__(self, schema: BaseSchema, labels: Sequence[str], *, stateful: bool) -> None:
+        self._schema = schema.include(name=list(labels)) if labels else schema
+        self._labels = frozenset(labels)
+        keys = [*labels, STATEFUL] if stateful else list(labels)
+        self._runs = {key: FuzzRun() for key in keys}
+        self._seen: dict[str, set[tuple[str, str, str, str]]] = {key: set() for key in keys}
+        self._errors: dict[str, EngineError] = {}
+        self._fatal: BaseException | None = None
+        self._done: set[str] = set()
+        self._handed: set[str] = set()
+        self._current: str | None = None
+        phases = schema.config.phases
+        enabled = [name for name in STATELESS if phases.get_by_name(name=name).enabled]
+        # With a time budget the engine cycles fuzzing and stateful until time is up: nothing is done before the end.
+        self._final_phase = enabled[-1] if enabled and schema.config.max_time is None else None
+        self._stream: EventStream | None = None
+        self._finished = False
+
+    def result(self, key: str) -> FuzzRun:
+        if not self.claimable(key):
+            raise KeyError(f"{key!r} is not an unclaimed part of this run")
+        self._current = key
+        try:
+            while key not in self._done and not self._finished:
+                self._pull()
+            self._handed.add(key)
+            while len(self._handed) == len(self._runs) and not self._finished:
+                self._pull()  # the last item: run after_run checks and let the engine end
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            self._current = None
+        if self._fatal is not None:
+            raise EngineError(str(self._fatal)) from self._fatal
+        if key in self._errors:
+            raise self._errors[key]
+        return self._runs[key]
+
+    def claimable(self, key: str) -> bool:
+        return key in self._runs and key not in self._handed
+
+    def close(self) -> None:
+        """Stop the engine early (an interrupted or stopped session); what was gathered stays gathered."""
+        if self._stream is not None and not self._finished:
+            self._finished = True
+            self._stream.stop()
+            for _ in self._stream:
+                pass
+
+    def _pull(self) -> None:
+        if self._stream is None:
+            self._stream = from_schema(self._schema).execute()
+        try:
+            event = next(self._stream)
+        except StopIteration:
+            self._finished = True
+            return
         if isinstance(event, events.ScenarioFinished):
-            _collect(event.recorder, out, seen)
+            phase = event.phase.value
+            key = STATEFUL if phase == STATEFUL else event.recorder.label
+            sink = self._sink(key)
+            run = self._runs[sink]
+            _collect(event.recorder, run, self._seen[sink])
             if event.skip_reason and not event.recorder.interactions:
-                out.skipped = event.skip_reason
+                run.skipped = event.skip_reason
+            if phase == self._final_phase:
+                self._done.add(key)
+        elif isinstance(event, events.PhaseFinished) and event.phase.name.value == self._final_phase:
+            self._done.update(self._labels)
         elif isinstance(event, events.NonFatalError):
-            _raise_error(event.value, event.info.title, event.info.message)
+            error = _engine_error(event.value, event.info.title, event.info.message)
+            if event.related_to_operation and event.label in self._labels:
+                self._errors.setdefault(event.label, error)
+            else:
+                self._fatal = self._fatal or error
         elif isinstance(event, events.FatalError):
-            _raise_error(event.exception, type(event.exception).__name__, str(event.exception))
+            self._fatal = self._fatal or _engine_error(
+                event.exception, type(event.exception).__name__, str(event.exception)
+            )
         elif isinstance(event, events.EngineFinished):
             for failure in event.failures:
-                _add(
-                    out,
-                    seen,
-                    Finding(
-                        Source.FUZZ, "after_run", failure.operation, failure.title, failure.message, _severity(failure)
-                    ),
+                key = self._sink(failure.operation or STATEFUL)
+                finding = Finding(
+                    Source.FUZZ, "after_run", failure.operation, failure.title, failure.message, _severity(failure)
                 )
-    return out
+                _add(self._runs[key], self._seen[key], finding)
+            self._finished = True
+
+    def _sink(self, key: str) -> str:
+        """Where results for `key` go: its own run while unclaimed, else the run of the item pulling now."""
+        if key in self._runs and key not in self._handed:
+            return key
+        if self._current is not None:
+            return self._current
+        raise RuntimeError("engine events pulled outside an item")  # pragma: no cover - result() sets _current
 
 
 class EngineError(Exception):
     """schemathesis could not test an operation (e.g. an unsatisfiable schema): the item errors, the run goes on."""
 
 
-def _raise_error(exc: BaseException, title: str, message: str) -> None:
+def _engine_error(exc: BaseException, title: str, message: str) -> EngineError:
+    """The error to report; raises TargetError at once if the API stopped answering, since nothing can go on."""
     import requests
 
     cause: BaseException | None = exc
@@ -172,7 +263,9 @@ def _raise_error(exc: BaseException, title: str, message: str) -> None:
                 f"the API stopped answering ({title}): {message.strip().splitlines()[0] if message.strip() else cause}"
             ) from exc
         cause = cause.__cause__ or cause.__context__
-    raise EngineError(f"{title}: {message.strip()}") from exc
+    error = EngineError(f"{title}: {message.strip()}")
+    error.__cause__ = exc
+    return error
 
 
 def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str, str]]) -> None:

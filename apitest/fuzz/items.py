@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,10 +15,13 @@ from ..stash import RUNTIME_KEY
 from . import practice
 
 if TYPE_CHECKING:
+    from schemathesis.schemas import BaseSchema
+
     from ..config import Suite
-    from ._engine import FuzzRun
+    from ._engine import FuzzRun, SuiteRun
 
 STATELESS = ("examples", "coverage", "fuzzing")
+STATEFUL = "stateful"
 
 
 def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item]:
@@ -34,22 +37,13 @@ def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item
 
 class _FuzzItem(ApitestItem):
     source = Source.FUZZ
-    phases: tuple[str, ...] = ()
+    key = ""  # an operation label, or "stateful"
 
-    def _run(self, operation: Operation | None) -> FuzzRun:
+    def _run(self) -> FuzzRun:
         from . import _engine
 
-        suite, runtime = self.suite, self.runtime
-        document = runtime.document(suite)
-        base_url = runtime.base_url(suite)
-        phases = tuple(p for p in suite.fuzz.phases if p in self.phases)
-        schema = runtime.cached(
-            "schema:" + ",".join(phases),
-            str(suite.file),
-            lambda: _engine.build_schema(document, suite, base_url, phases),
-        )
         try:
-            return _engine.run(schema, (operation.method, operation.path) if operation else None)
+            return _engine_run(self).result(self.key)
         except _engine.EngineError as exc:
             raise ItemErrorReport(str(exc)) from None
 
@@ -64,14 +58,13 @@ class ItemErrorReport(Exception):
 
 
 class FuzzOperationItem(_FuzzItem):
-    phases = STATELESS
-
     def __init__(self, *, operation: Operation, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.operation = operation
+        self.key = operation.label
 
     def execute(self) -> ItemOutcome:
-        run = self._run(self.operation)
+        run = self._run()
         label = self.operation.label
         document = self.runtime.document(self.suite)
         seen = run.statuses.get(label, Counter())
@@ -98,13 +91,71 @@ class FuzzOperationItem(_FuzzItem):
 
 
 class FuzzStatefulItem(_FuzzItem):
-    phases = ("stateful",)
+    key = STATEFUL
 
     def execute(self) -> ItemOutcome:
-        run = self._run(None)
+        run = self._run()
         if not run.cases and not run.findings:
             pytest.skip("no stateful links in the spec, and none could be inferred")
         return ItemOutcome(findings=run.findings, cases=run.cases)
+
+
+def _engine_run(item: _FuzzItem) -> SuiteRun:
+    """The engine run that serves `item`: one per suite for every fuzz item this process will run.
+
+    Under xdist a worker learns its items one at a time, so there each item gets an engine run of its own.
+    """
+    runtime, suite = item.runtime, item.suite
+    if not hasattr(item.config, "workerinput"):
+        plan = runtime.cached("fuzz-plan", str(suite.file), lambda: _plan(item, item.session.items))
+        if item.key in plan and plan[item.key].claimable(item.key):
+            return plan[item.key]
+    return _plan(item, [item])[item.key]  # xdist, or an item run again (e.g. by a rerun plugin)
+
+
+def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
+    """Group the suite's selected fuzz items into engine runs, as few as keep the selection exact."""
+    from . import _engine
+
+    suite, runtime = item.suite, item.runtime
+    document = runtime.document(suite)
+    base_url = runtime.base_url(suite)
+    ours = [i for i in items if isinstance(i, _FuzzItem) and i.suite.file == suite.file]
+    labels = [i.key for i in ours if isinstance(i, FuzzOperationItem)]
+    stateful = any(isinstance(i, FuzzStatefulItem) for i in ours)
+
+    def schema(phases: tuple[str, ...]) -> BaseSchema:
+        return runtime.cached(
+            "schema:" + ",".join(phases),
+            str(suite.file),
+            lambda: _engine.build_schema(document, suite, base_url, phases),
+        )
+
+    every = {op.label for op in operations(document)}
+    if stateful and labels and set(labels) == every:
+        # The CLI's own run: the stateful phase learns from the phases before it.
+        run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True)
+        plan = dict.fromkeys([*labels, STATEFUL], run)
+    else:
+        plan = _split(suite, labels, stateful, schema)
+    for run in set(plan.values()):
+        runtime.on_close(run.close)
+    return plan
+
+
+def _split(
+    suite: Suite, labels: list[str], stateful: bool, schema: Callable[[tuple[str, ...]], BaseSchema]
+) -> dict[str, SuiteRun]:
+    from . import _engine
+
+    plan: dict[str, SuiteRun] = {}
+    if labels:
+        run = _engine.SuiteRun(schema(tuple(p for p in suite.fuzz.phases if p in STATELESS)), labels, stateful=False)
+        plan.update(dict.fromkeys(labels, run))
+    if stateful:
+        # A selection without every operation: links may lead anywhere, so the stateful phase sees the whole spec.
+        plan[STATEFUL] = _engine.SuiteRun(schema(("stateful",)), [], stateful=True)
+    return plan
 
 
 def documented_statuses(document: dict[str, Any], operation: Operation) -> tuple[str, ...]:

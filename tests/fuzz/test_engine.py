@@ -66,7 +66,7 @@ def test_live_server_over_http(live_buggy, tmp_path):
     (tmp_path / "apitest.toml").write_text(f'base_url = "{live_buggy}"\n[fuzz]\nmax_examples = 15\nseed = 2\n')
     suite = load_suite(tmp_path / "apitest.toml")
     schema = _engine.build_schema(doc, suite, live_buggy, ("examples", "coverage", "fuzzing"))
-    run = _engine.run(schema, ("GET", "/items/{item_id}"))
+    run = _engine.SuiteRun(schema, ["GET /items/{item_id}"], stateful=False).result("GET /items/{item_id}")
     assert run.cases > 0
     server_errors = [f for f in run.findings if f.check == "not_a_server_error"]
     assert len(server_errors) == 1, [f.check for f in run.findings]
@@ -89,4 +89,4 @@ def test_unreachable_mid_run_is_target_error(tmp_path):
     from apitest.errors import TargetError
 
     with pytest.raises(TargetError, match="stopped answering"):
-        _engine.run(schema, ("GET", "/items"))
+        _engine.SuiteRun(schema, ["GET /items"], stateful=False).result("GET /items")

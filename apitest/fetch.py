@@ -1,0 +1,38 @@
+"""A plain HTTP GET for start-up work (reading a spec, checking that a target answers), on the standard library.
+
+Collection must stay light: httpx pulls in rich, click and pygments (~45 ms a run), and nothing here needs more
+than one GET. Redirects are followed and proxy settings from the environment honoured, as httpx does.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+
+class FetchError(Exception):
+    """No HTTP answer at all: refused, timed out, unresolvable, or not HTTP."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    text: str
+
+
+def get(url: str, timeout: float) -> Answer:
+    """GET `url`; any HTTP status is an answer, only a failure to get one raises FetchError."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return Answer(response.status, _text(response.read(), response.headers.get_content_charset()))
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return Answer(exc.code, _text(exc.read(), exc.headers.get_content_charset() if exc.headers else None))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"{type(reason).__name__}: {reason}") from exc
+
+
+def _text(body: bytes, charset: str | None) -> str:
+    return body.decode(charset or "utf-8", "replace")
