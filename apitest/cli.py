@@ -91,14 +91,25 @@ def _leave_installed_plugins_unrewritten() -> None:
     if mark is None or getattr(mark, "_apitest", False):
         return
 
-    def mark_then_unmark(self: Config, hook: Any, *args: Any, **kwargs: Any) -> None:
-        mark(self, hook, *args, **kwargs)
-        marked = getattr(hook, "_must_rewrite", None)
-        if isinstance(marked, set):
-            marked.clear()
+    def mark_nothing(self: Config, hook: Any, *args: Any, **kwargs: Any) -> None:
+        mark(self, _NoMarks(hook), *args, **kwargs)
+        self.pluginmanager.rewrite_hook = hook  # what pytest uses from here on: `-p`, conftest, ... still mark
 
-    mark_then_unmark._apitest = True  # type: ignore[attr-defined]
-    Config._mark_plugins_for_rewrite = mark_then_unmark  # type: ignore[method-assign]
+    mark_nothing._apitest = True  # type: ignore[attr-defined]
+    Config._mark_plugins_for_rewrite = mark_nothing  # type: ignore[method-assign]
+
+
+class _NoMarks:
+    """pytest's assertion-rewriting hook, with marking turned off (and no "already imported" warnings)."""
+
+    def __init__(self, hook: Any) -> None:
+        self._hook = hook
+
+    def mark_rewrite(self, *names: str) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._hook, name)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
     python bench/fuzz_throughput.py [--max-examples 25] [--seed 1] [--rounds 3]
 
-Serves the embedded demo API with uvicorn in its own process on 127.0.0.1 (a fresh one for every run), then runs,\nin turn (alternating which goes first),
-`schemathesis run` and `apitest run` against it (all phases, all checks) and prints the cases per second of each
+Serves the embedded demo API with uvicorn in its own process on 127.0.0.1 (a fresh one for every run), then runs,
+in turn (alternating which goes first), `schemathesis run` and `apitest run` against it (all phases, all checks) and prints the cases per second of each
 (wall time of the whole command: startup included on both sides) and their ratio. Also prints how long collecting
 Stripe's spec (452 operations) takes, against the 52 s measured for schemathesis's pytest route (DESIGN.md).
 """

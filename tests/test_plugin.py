@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import jsonschema
 import pytest
 
 from apitest.report.schema import report_schema
+from apitest.target import ServedApp
+
+ROOT = Path(__file__).parents[1]
 
 
 def report(pytester: pytest.Pytester) -> dict:
@@ -60,6 +65,32 @@ def test_k_selects_operations(pytester, inventory_suite):
     result = pytester.runpytest("-k", "GET and health")
     result.assert_outcomes(passed=1)
     assert [i["name"] for i in report(pytester)["items"]] == ["GET /health"]
+
+
+@pytest.fixture
+def notes_server(tmp_path: Path) -> Iterator[str]:
+    served = ServedApp("tests.apps.notes:app", ROOT, "test", log=tmp_path / "serve.log")
+    yield served.base_url
+    served.close()
+
+
+def test_selection_bounds_what_the_engine_reaches(pytester, notes_server):
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text(f'base_url = "{notes_server}"\n[fuzz]\nmax_examples = 5\n')
+    result = pytester.runpytest("-k", "GET")
+    result.assert_outcomes(passed=1)
+    # one engine run serves the selected items; a deselected operation is never called
+    assert httpx.get(notes_server + "/_calls").json() == ["GET /notes/{note_id}"]
+
+
+def test_operations_of_a_suite_share_one_engine_run(pytester, notes_server):
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text(f'base_url = "{notes_server}"\n[fuzz]\nmax_examples = 5\nseed = 1\n')
+    result = pytester.runpytest()
+    assert result.ret == 0, result.stdout.str()
+    coverage = {c["operation"]: c["seen"] for c in report(pytester)["coverage"]}
+    # note IDs are UUIDs the API mints: GET found notes only through IDs from POST /notes's answers
+    assert "200" in coverage["GET /notes/{note_id}"]
 
 
 def test_secrets_are_redacted_everywhere(pytester, inventory_suite, monkeypatch):

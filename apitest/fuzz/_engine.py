@@ -9,11 +9,12 @@ tests/fuzz pin the parts used here.
 from __future__ import annotations
 
 import copy
+import gc
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import schemathesis
@@ -25,6 +26,7 @@ from ..errors import SpecLoadError, TargetError
 from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
 from . import practice
+from .progress import RunStatus
 
 if TYPE_CHECKING:
     from schemathesis.engine.core import EventStream
@@ -138,6 +140,11 @@ STATEFUL = "stateful"
 STATELESS = ("examples", "coverage", "fuzzing")
 
 
+class ProgressSink(Protocol):
+    def update(self, status: RunStatus) -> None: ...
+    def clear(self) -> None: ...
+
+
 class SuiteRun:
     """One schemathesis engine run over several operations, the way its CLI runs them, consumed item by item.
 
@@ -150,8 +157,13 @@ class SuiteRun:
     and the last item drains the engine to its end, so nothing the engine reports is lost.
     """
 
-    def __init__(self, schema: BaseSchema, labels: Sequence[str], *, stateful: bool) -> None:
+    def __init__(
+        self, schema: BaseSchema, labels: Sequence[str], *, stateful: bool, progress: ProgressSink | None = None
+    ) -> None:
         self._schema = schema.include(name=list(labels)) if labels else schema
+        self._progress = progress
+        self._phase = ""
+        self._through: set[str] = set()  # operations through the current phase
         self._labels = frozenset(labels)
         keys = [*labels, STATEFUL] if stateful else list(labels)
         self._runs = {key: FuzzRun() for key in keys}
@@ -183,6 +195,8 @@ class SuiteRun:
             raise
         finally:
             self._current = None
+            if self._progress is not None:
+                self._progress.clear()  # pytest writes next
         if self._fatal is not None:
             raise EngineError(str(self._fatal)) from self._fatal
         if key in self._errors:
@@ -202,6 +216,10 @@ class SuiteRun:
 
     def _pull(self) -> None:
         if self._stream is None:
+            # What is alive now (pytest, the engines' modules, the schema) lives as long as the process: take it out
+            # of the cyclic GC's sight, or every full collection re-scans it while hypothesis allocates (~4% of a
+            # fuzz run measured on the demo, half of which this saves).
+            gc.freeze()
             self._stream = from_schema(self._schema).execute()
         try:
             event = next(self._stream)
@@ -218,6 +236,11 @@ class SuiteRun:
                 run.skipped = event.skip_reason
             if phase == self._final_phase:
                 self._done.add(key)
+            self._through.add(key)
+            self._report()
+        elif isinstance(event, events.PhaseStarted):
+            self._phase, self._through = event.phase.name.value, set()
+            self._report()
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value == self._final_phase:
             self._done.update(self._labels)
         elif isinstance(event, events.NonFatalError):
@@ -238,6 +261,20 @@ class SuiteRun:
                 )
                 _add(self._runs[key], self._seen[key], finding)
             self._finished = True
+
+    def _report(self) -> None:
+        if self._progress is None:
+            return
+        operations = len(self._labels)
+        self._progress.update(
+            RunStatus(
+                phase=self._phase,
+                operations_done=operations if self._phase == STATEFUL else len(self._through & self._labels),
+                operations=operations,
+                cases=sum(run.cases for run in self._runs.values()),
+                findings=sum(len(run.findings) for run in self._runs.values()),
+            )
+        )
 
     def _sink(self, key: str) -> str:
         """Where results for `key` go: its own run while unclaimed, else the run of the item pulling now."""

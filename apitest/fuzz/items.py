@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ..config import Suite
     from ._engine import FuzzRun, SuiteRun
+    from .progress import FuzzProgress
 
 STATELESS = ("examples", "coverage", "fuzzing")
 STATEFUL = "stateful"
@@ -116,6 +117,7 @@ def _engine_run(item: _FuzzItem) -> SuiteRun:
 def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     """Group the suite's selected fuzz items into engine runs, as few as keep the selection exact."""
     from . import _engine
+    from .progress import FuzzProgress
 
     suite, runtime = item.suite, item.runtime
     document = runtime.document(suite)
@@ -134,27 +136,33 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     every = {op.label for op in operations(document)}
     if stateful and labels and set(labels) == every:
         # The CLI's own run: the stateful phase learns from the phases before it.
-        run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True)
+        progress = FuzzProgress(item.config, suite.name)
+        run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True, progress=progress)
         plan = dict.fromkeys([*labels, STATEFUL], run)
     else:
-        plan = _split(suite, labels, stateful, schema)
+        plan = _split(suite, labels, stateful, schema, FuzzProgress(item.config, suite.name))
     for run in set(plan.values()):
         runtime.on_close(run.close)
     return plan
 
 
 def _split(
-    suite: Suite, labels: list[str], stateful: bool, schema: Callable[[tuple[str, ...]], BaseSchema]
+    suite: Suite,
+    labels: list[str],
+    stateful: bool,
+    schema: Callable[[tuple[str, ...]], BaseSchema],
+    progress: FuzzProgress,
 ) -> dict[str, SuiteRun]:
     from . import _engine
 
     plan: dict[str, SuiteRun] = {}
     if labels:
-        run = _engine.SuiteRun(schema(tuple(p for p in suite.fuzz.phases if p in STATELESS)), labels, stateful=False)
+        phases = tuple(p for p in suite.fuzz.phases if p in STATELESS)
+        run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress)
         plan.update(dict.fromkeys(labels, run))
     if stateful:
         # A selection without every operation: links may lead anywhere, so the stateful phase sees the whole spec.
-        plan[STATEFUL] = _engine.SuiteRun(schema(("stateful",)), [], stateful=True)
+        plan[STATEFUL] = _engine.SuiteRun(schema(("stateful",)), [], stateful=True, progress=progress)
     return plan
 
 

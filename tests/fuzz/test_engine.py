@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -15,35 +12,22 @@ import pytest
 from apitest.config import load_suite
 from apitest.fuzz import _engine
 from apitest.results import Source
+from apitest.target import ServedApp
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from schemathesis.schemas import BaseSchema
 
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")
-def live_buggy() -> str:
+def live_buggy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """tests/apps/inventory.py's buggy app in its own uvicorn process on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.apps.inventory:buggy", "--port", str(port), "--log-level", "error"],
-        cwd=ROOT,
-        stderr=subprocess.DEVNULL,  # the planted 500s print tracebacks
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(url + "/health", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("uvicorn did not start")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    served = ServedApp("tests.apps.inventory:buggy", ROOT, "test", log=tmp_path_factory.mktemp("logs") / "serve.log")
+    yield served.base_url
+    served.close()
 
 
 def test_config_dict_maps_suite_settings(tmp_path):
@@ -80,6 +64,50 @@ def test_live_server_over_http(live_buggy, tmp_path):
     json.dumps(run.elapsed_ms)
 
 
+@pytest.fixture(scope="module")
+def live_notes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    served = ServedApp("tests.apps.notes:app", ROOT, "test", log=tmp_path_factory.mktemp("logs") / "serve.log")
+    yield served.base_url
+    served.close()
+
+
+def notes_schema(url: str, tmp_path: Path, phases: tuple[str, ...] = _engine.STATELESS) -> BaseSchema:
+    (tmp_path / "apitest.toml").write_text(f'base_url = "{url}"\n[fuzz]\nmax_examples = 10\nseed = 3\n')
+    doc = httpx.get(url + "/openapi.json").json()
+    return _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), url, phases)
+
+
+def test_one_engine_run_lets_operations_learn_from_each_other(live_notes, tmp_path):
+    # Note IDs are UUIDs the API mints: only an ID taken from POST /notes's answer finds a note.
+    schema = notes_schema(live_notes, tmp_path)
+    alone = _engine.SuiteRun(schema, ["GET /notes/{note_id}"], stateful=False).result("GET /notes/{note_id}")
+    assert 200 not in alone.statuses["GET /notes/{note_id}"]
+    together = _engine.SuiteRun(schema, ["POST /notes", "GET /notes/{note_id}"], stateful=False)
+    read = together.result("GET /notes/{note_id}")  # pulled first, though the engine runs POST first
+    assert 200 in read.statuses["GET /notes/{note_id}"]
+    assert "POST /notes" not in read.statuses  # each operation's cases stay with its own item
+    created = together.result("POST /notes")
+    assert 201 in created.statuses["POST /notes"] and created.cases > 0
+
+
+def test_each_part_of_a_run_is_handed_out_once(live_notes, tmp_path):
+    run = _engine.SuiteRun(notes_schema(live_notes, tmp_path), ["POST /notes"], stateful=False)
+    assert run.claimable("POST /notes") and not run.claimable("GET /notes/{note_id}")
+    run.result("POST /notes")
+    assert not run.claimable("POST /notes")
+    with pytest.raises(KeyError):
+        run.result("POST /notes")
+
+
+def test_close_stops_the_engine_and_keeps_what_was_gathered(live_notes, tmp_path):
+    schema = notes_schema(live_notes, tmp_path, ("examples", "coverage", "fuzzing", "stateful"))
+    run = _engine.SuiteRun(schema, ["POST /notes", "GET /notes/{note_id}"], stateful=True)
+    first = run.result("POST /notes")
+    run.close()  # e.g. pytest -x stopped the session: the stateful phase never starts
+    assert first.cases > 0
+    assert run.result(_engine.STATEFUL).cases == 0
+
+
 def test_unreachable_mid_run_is_target_error(tmp_path):
     from tests.apps.inventory import app
 
@@ -90,3 +118,24 @@ def test_unreachable_mid_run_is_target_error(tmp_path):
 
     with pytest.raises(TargetError, match="stopped answering"):
         _engine.SuiteRun(schema, ["GET /items"], stateful=False).result("GET /items")
+
+
+def test_an_error_on_one_operation_stays_with_its_item(tmp_path):
+    """An operation schemathesis cannot generate for errors its own item; the others run as usual."""
+    from tests.apps.inventory import app
+
+    doc = app.openapi()
+    # an unsatisfiable query parameter: minimum above maximum
+    doc["paths"]["/items"]["get"]["parameters"] = [
+        {"name": "n", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 5, "maximum": 1}}
+    ]
+    served = ServedApp("tests.apps.inventory:app", ROOT, "test", log=tmp_path / "serve.log")
+    try:
+        (tmp_path / "apitest.toml").write_text(f'base_url = "{served.base_url}"\n[fuzz]\nmax_examples = 5\n')
+        schema = _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), served.base_url, ("fuzzing",))
+        run = _engine.SuiteRun(schema, ["GET /items", "GET /health"], stateful=False)
+        with pytest.raises(_engine.EngineError):
+            run.result("GET /items")
+        assert run.result("GET /health").cases > 0
+    finally:
+        served.close()
