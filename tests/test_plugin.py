@@ -67,6 +67,16 @@ def test_k_selects_operations(pytester, inventory_suite):
     assert [i["name"] for i in report(pytester)["items"]] == ["GET /health"]
 
 
+def test_k_takes_an_operation_as_written(pytester, inventory_suite):
+    inventory_suite()
+    result = pytester.runpytest("-k", "GET /items/{item_id}", "--collect-only", "-q")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["apitest.toml::GET /items/{item_id}", "*1/4 tests collected (3 deselected)*"])
+    # an expression pytest accepts keeps its meaning, and a malformed one is still pytest's usage error
+    pytester.runpytest("-k", "GET and /items", "--collect-only", "-q").stdout.fnmatch_lines(["*2/4 tests collected*"])
+    assert pytester.runpytest("-k", "GET (", "--collect-only").ret == pytest.ExitCode.USAGE_ERROR
+
+
 @pytest.fixture
 def notes_server(tmp_path: Path) -> Iterator[str]:
     served = ServedApp("tests.apps.notes:app", ROOT, "test", log=tmp_path / "serve.log")
