@@ -140,6 +140,35 @@ STATEFUL = "stateful"
 STATELESS = ("examples", "coverage", "fuzzing")
 
 
+class _QuietGC:
+    """Make the cyclic GC cheaper while engine runs are under way; the thresholds come back when the last one ends.
+
+    Hypothesis allocates a great many short-lived objects, and CPython's default gen-0 threshold (700) collects
+    after every few cases. What is alive when a run starts (pytest, the engines' modules, the schema) lives as long
+    as the process, so it is frozen out of the collector's sight, and gen 0 is collected less often. Measured on the
+    demo: GC took 4-6% of a fuzz run; this saves about two thirds of it.
+    """
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._saved = gc.get_threshold()
+
+    def start(self) -> None:
+        gc.freeze()
+        if self._active == 0:
+            self._saved = gc.get_threshold()
+            gc.set_threshold(max(self._saved[0], 10_000), *self._saved[1:])
+        self._active += 1
+
+    def end(self) -> None:
+        self._active -= 1
+        if self._active == 0:
+            gc.set_threshold(*self._saved)
+
+
+QUIET_GC = _QuietGC()
+
+
 class ProgressSink(Protocol):
     def update(self, status: RunStatus) -> None: ...
     def clear(self) -> None: ...
@@ -209,22 +238,19 @@ class SuiteRun:
     def close(self) -> None:
         """Stop the engine early (an interrupted or stopped session); what was gathered stays gathered."""
         if self._stream is not None and not self._finished:
-            self._finished = True
+            self._finish()
             self._stream.stop()
             for _ in self._stream:
                 pass
 
     def _pull(self) -> None:
         if self._stream is None:
-            # What is alive now (pytest, the engines' modules, the schema) lives as long as the process: take it out
-            # of the cyclic GC's sight, or every full collection re-scans it while hypothesis allocates (~4% of a
-            # fuzz run measured on the demo, half of which this saves).
-            gc.freeze()
+            QUIET_GC.start()
             self._stream = from_schema(self._schema).execute()
         try:
             event = next(self._stream)
         except StopIteration:
-            self._finished = True
+            self._finish()
             return
         if isinstance(event, events.ScenarioFinished):
             phase = event.phase.value
@@ -260,7 +286,12 @@ class SuiteRun:
                     Source.FUZZ, "after_run", failure.operation, failure.title, failure.message, _severity(failure)
                 )
                 _add(self._runs[key], self._seen[key], finding)
-            self._finished = True
+            self._finish()
+
+    def _finish(self) -> None:
+        if not self._finished and self._stream is not None:
+            QUIET_GC.end()
+        self._finished = True
 
     def _report(self) -> None:
         if self._progress is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ import pytest
 
 from apitest.config import load_suite
 from apitest.fuzz import _engine
+from apitest.fuzz.progress import RunStatus
 from apitest.results import Source
 from apitest.target import ServedApp
 
@@ -97,6 +99,23 @@ def test_each_part_of_a_run_is_handed_out_once(live_notes, tmp_path):
     assert not run.claimable("POST /notes")
     with pytest.raises(KeyError):
         run.result("POST /notes")
+
+
+def test_gc_is_tuned_only_while_the_engine_runs(live_notes, tmp_path):
+    before = gc.get_threshold()
+    during: list[int] = []
+
+    class Sink:
+        def update(self, status: RunStatus) -> None:
+            during.append(gc.get_threshold()[0])
+
+        def clear(self) -> None:
+            pass
+
+    run = _engine.SuiteRun(notes_schema(live_notes, tmp_path), ["POST /notes"], stateful=False, progress=Sink())
+    run.result("POST /notes")
+    assert during and min(during) >= 10_000
+    assert gc.get_threshold() == before
 
 
 def test_close_stops_the_engine_and_keeps_what_was_gathered(live_notes, tmp_path):
