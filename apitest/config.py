@@ -20,7 +20,9 @@ from .errors import ConfigError
 from .load.settings import LoadSettings, parse_load
 
 SUITE_FILE = "apitest.toml"
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
+STATELESS_PHASES = ("examples", "coverage", "fuzzing")  # run per operation
+STATEFUL_PHASE = "stateful"  # runs over sequences of operations
+PHASES = (*STATELESS_PHASES, STATEFUL_PHASE)
 MODES = ("positive", "negative", "all")
 REPORT_FORMATS = ("html", "json", "junit", "md")
 

@@ -15,7 +15,6 @@ import contextlib
 import json
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,49 +23,21 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+from apitest.target import ServedApp
 
 BIN = Path(sys.executable).parent
-STRIPE = Path(__file__).resolve().parents[2] / "shared" / "specs" / "stripe.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+ROOT = Path(__file__).resolve().parents[1]
+STRIPE = ROOT.parent / "shared" / "specs" / "stripe.json"
 
 
 @contextlib.contextmanager
-def served_demo() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "apitest.demo.app:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "error",
-            "--no-access-log",
-        ]
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(url + "/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        raise SystemExit("demo server did not start")
+def served_demo(folder: Path) -> Iterator[str]:
+    """The demo API served the way a suite's `serve` does: uvicorn in a child process on a free 127.0.0.1 port."""
+    served = ServedApp("apitest.demo.app:app", ROOT, "bench", log=folder / "serve.log")
     try:
-        yield url
+        yield served.base_url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        served.close()
 
 
 def run_schemathesis(url: str, max_examples: int, seed: int) -> tuple[int, float]:
@@ -139,11 +110,11 @@ def main() -> None:
             # A fresh server for every run, so neither side inherits the other's leftovers (the demo's store grows
             # as it is fuzzed), and the order alternates, so neither always runs on a warmer machine.
             def cli() -> tuple[int, float]:
-                with served_demo() as url:
+                with served_demo(Path(tmp)) as url:
                     return run_schemathesis(url, args.max_examples, args.seed)
 
             def ours() -> tuple[int, float]:
-                with served_demo() as url:
+                with served_demo(Path(tmp)) as url:
                     return run_apitest(url, args.max_examples, args.seed, Path(tmp))
 
             if i % 2:

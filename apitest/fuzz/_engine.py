@@ -21,7 +21,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from ..config import PHASES, Suite
+from ..config import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from ..errors import SpecLoadError, TargetError
 from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
@@ -136,10 +136,6 @@ def _declares_problem_json(document: dict[str, Any]) -> bool:
     return "application/problem+json" in str(document.get("paths", ""))
 
 
-STATEFUL = "stateful"
-STATELESS = ("examples", "coverage", "fuzzing")
-
-
 class _QuietGC:
     """Make the cyclic GC cheaper while engine runs are under way; the thresholds come back when the last one ends.
 
@@ -180,7 +176,7 @@ class SuiteRun:
     The engine goes phase by phase over all operations (examples, coverage, fuzzing, then stateful) and shares what
     it learns between them: resource IDs captured from one operation's responses feed the others' cases, coverage
     caches are reused, and the stateful phase infers links from the Location headers seen before. Per-operation
-    engine runs would lose all of that. Each item calls `result(key)` (an operation label, or STATEFUL), which pulls
+    engine runs would lose all of that. Each item calls `result(key)` (an operation label, or STATEFUL_PHASE), which pulls
     events until that key has been through every enabled phase; what arrives for other keys is kept for their items.
     Whatever arrives for a key already handed out (e.g. `after_run` checks) goes to the item pulling at the time,
     and the last item drains the engine to its end, so nothing the engine reports is lost.
@@ -194,7 +190,7 @@ class SuiteRun:
         self._phase = ""
         self._through: set[str] = set()  # operations through the current phase
         self._labels = frozenset(labels)
-        keys = [*labels, STATEFUL] if stateful else list(labels)
+        keys = [*labels, STATEFUL_PHASE] if stateful else list(labels)
         self._runs = {key: FuzzRun() for key in keys}
         self._seen: dict[str, set[tuple[str, str, str, str]]] = {key: set() for key in keys}
         self._errors: dict[str, EngineError] = {}
@@ -203,7 +199,7 @@ class SuiteRun:
         self._handed: set[str] = set()
         self._current: str | None = None
         phases = schema.config.phases
-        enabled = [name for name in STATELESS if phases.get_by_name(name=name).enabled]
+        enabled = [name for name in STATELESS_PHASES if phases.get_by_name(name=name).enabled]
         # With a time budget the engine cycles fuzzing and stateful until time is up: nothing is done before the end.
         self._final_phase = enabled[-1] if enabled and schema.config.max_time is None else None
         self._stream: EventStream | None = None
@@ -254,7 +250,7 @@ class SuiteRun:
             return
         if isinstance(event, events.ScenarioFinished):
             phase = event.phase.value
-            key = STATEFUL if phase == STATEFUL else event.recorder.label
+            key = STATEFUL_PHASE if phase == STATEFUL_PHASE else event.recorder.label
             sink = self._sink(key)
             run = self._runs[sink]
             _collect(event.recorder, run, self._seen[sink])
@@ -281,7 +277,7 @@ class SuiteRun:
             )
         elif isinstance(event, events.EngineFinished):
             for failure in event.failures:
-                key = self._sink(failure.operation or STATEFUL)
+                key = self._sink(failure.operation or STATEFUL_PHASE)
                 finding = Finding(
                     Source.FUZZ, "after_run", failure.operation, failure.title, failure.message, _severity(failure)
                 )
@@ -300,7 +296,7 @@ class SuiteRun:
         self._progress.update(
             RunStatus(
                 phase=self._phase,
-                operations_done=operations if self._phase == STATEFUL else len(self._through & self._labels),
+                operations_done=operations if self._phase == STATEFUL_PHASE else len(self._through & self._labels),
                 operations=operations,
                 cases=sum(run.cases for run in self._runs.values()),
                 findings=sum(len(run.findings) for run in self._runs.values()),

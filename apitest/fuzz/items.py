@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..config import STATEFUL_PHASE, STATELESS_PHASES
 from ..items import ApitestItem, ItemOutcome
 from ..results import Finding, OperationCoverage, Severity, Source
 from ..spec import Operation, operations
@@ -19,20 +20,16 @@ if TYPE_CHECKING:
 
     from ..config import Suite
     from ._engine import FuzzRun, SuiteRun
-    from .progress import FuzzProgress
-
-STATELESS = ("examples", "coverage", "fuzzing")
-STATEFUL = "stateful"
 
 
 def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item]:
     if not suite.fuzz.enabled:
         return
     document = parent.config.stash[RUNTIME_KEY].document(suite)
-    if any(p in suite.fuzz.phases for p in STATELESS):
+    if any(p in suite.fuzz.phases for p in STATELESS_PHASES):
         for op in operations(document):
             yield FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op)
-    if "stateful" in suite.fuzz.phases:
+    if STATEFUL_PHASE in suite.fuzz.phases:
         yield FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite)
 
 
@@ -92,7 +89,7 @@ class FuzzOperationItem(_FuzzItem):
 
 
 class FuzzStatefulItem(_FuzzItem):
-    key = STATEFUL
+    key = STATEFUL_PHASE
 
     def execute(self) -> ItemOutcome:
         run = self._run()
@@ -133,36 +130,23 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
             lambda: _engine.build_schema(document, suite, base_url, phases),
         )
 
-    every = {op.label for op in operations(document)}
-    if stateful and labels and set(labels) == every:
+    progress = FuzzProgress(item.config, suite.name)
+    plan: dict[str, SuiteRun] = {}
+    if stateful and labels and set(labels) == {op.label for op in operations(document)}:
         # The CLI's own run: the stateful phase learns from the phases before it.
-        progress = FuzzProgress(item.config, suite.name)
         run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True, progress=progress)
-        plan = dict.fromkeys([*labels, STATEFUL], run)
+        plan.update(dict.fromkeys([*labels, STATEFUL_PHASE], run))
     else:
-        plan = _split(suite, labels, stateful, schema, FuzzProgress(item.config, suite.name))
+        if labels:
+            phases = tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
+            run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress)
+            plan.update(dict.fromkeys(labels, run))
+        if stateful:
+            # Not every operation is selected: links may lead anywhere, so the stateful phase sees the whole spec.
+            run = _engine.SuiteRun(schema((STATEFUL_PHASE,)), [], stateful=True, progress=progress)
+            plan[STATEFUL_PHASE] = run
     for run in set(plan.values()):
         runtime.on_close(run.close)
-    return plan
-
-
-def _split(
-    suite: Suite,
-    labels: list[str],
-    stateful: bool,
-    schema: Callable[[tuple[str, ...]], BaseSchema],
-    progress: FuzzProgress,
-) -> dict[str, SuiteRun]:
-    from . import _engine
-
-    plan: dict[str, SuiteRun] = {}
-    if labels:
-        phases = tuple(p for p in suite.fuzz.phases if p in STATELESS)
-        run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress)
-        plan.update(dict.fromkeys(labels, run))
-    if stateful:
-        # A selection without every operation: links may lead anywhere, so the stateful phase sees the whole spec.
-        plan[STATEFUL] = _engine.SuiteRun(schema(("stateful",)), [], stateful=True, progress=progress)
     return plan
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from apitest.config import load_suite
+from apitest.config import STATEFUL_PHASE, STATELESS_PHASES, load_suite
 from apitest.fuzz import _engine
 from apitest.fuzz.progress import RunStatus
 from apitest.results import Source
@@ -73,7 +73,7 @@ def live_notes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     served.close()
 
 
-def notes_schema(url: str, tmp_path: Path, phases: tuple[str, ...] = _engine.STATELESS) -> BaseSchema:
+def notes_schema(url: str, tmp_path: Path, phases: tuple[str, ...] = STATELESS_PHASES) -> BaseSchema:
     (tmp_path / "apitest.toml").write_text(f'base_url = "{url}"\n[fuzz]\nmax_examples = 10\nseed = 3\n')
     doc = httpx.get(url + "/openapi.json").json()
     return _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), url, phases)
@@ -124,7 +124,7 @@ def test_close_stops_the_engine_and_keeps_what_was_gathered(live_notes, tmp_path
     first = run.result("POST /notes")
     run.close()  # e.g. pytest -x stopped the session: the stateful phase never starts
     assert first.cases > 0
-    assert run.result(_engine.STATEFUL).cases == 0
+    assert run.result(STATEFUL_PHASE).cases == 0
 
 
 def test_unreachable_mid_run_is_target_error(tmp_path):
