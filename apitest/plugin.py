@@ -30,7 +30,7 @@ REPORT_DIR_HELP = "Folder for report.json, report.html, summary.md and junit.xml
 FORMATS_HELP = "Report formats to write, comma-separated: html,json,junit,md (default: all)."
 BASELINE_HELP = "An earlier run's report.json: findings are classified new/fixed/persisting, load metrics compared."
 GATE_HELP = "What fails the run: 'all' findings (default) or only 'new' findings and load regressions vs the baseline."
-TOLERANCE_HELP = "How much worse p95/p99/error rate/rps of a load profile may get vs the baseline (default: 10%)."
+TOLERANCE_HELP = "How much worse p95/p99/error rate/rps of a load profile may get vs the baseline (default: 10%%)."
 
 GATE_KEY = pytest.StashKey[GateSettings]()
 
