@@ -32,9 +32,9 @@ from typing import Any
 
 from .errors import ConfigError
 from .results import JSON, Finding, LatencyStats, LoadResult, RunResult, to_json
+from .settings.run import percent
 
 COMPARISON_VERSION = 1
-GATES = ("all", "new")
 DEFAULT_GATE = "all"
 DEFAULT_TOLERANCE = 0.10
 
@@ -232,23 +232,13 @@ def gate_passed(result: RunResult, settings: GateSettings, comparison: Compariso
     return comparison.gate_passed(settings.gate)
 
 
-def parse_gate(value: str, where: str) -> str:
-    gate = value.strip().lower()
-    if gate not in GATES:
-        raise ConfigError(
-            f"{where}: gate {value!r} is not one of {', '.join(GATES)} (all: fail on any finding; new: only on new findings and regressions)."
-        )
-    return gate
-
-
 def parse_tolerance(value: str, where: str) -> float:
-    """'10%' or '0.1' -> 0.1; a bare number above 1 is refused, as it is ambiguous."""
-    text = value.strip()
+    """'10%' or '0.1' -> 0.1 (`settings.run.percent`); a bare number above 1 is refused, as it is ambiguous."""
     try:
-        number = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
+        number = percent(value)
     except ValueError:
         number = -1.0
-    if not 0 <= number <= 10 or (not text.endswith("%") and number > 1):
+    if not 0 <= number <= 10:
         raise ConfigError(
             f"{where}: tolerance {value!r} is not valid; write a percentage such as 10% (or a fraction such as 0.1)."
         )
@@ -280,14 +270,12 @@ def read_report(path: Path, where: str = "") -> RunResult:
 __all__ = [
     "DEFAULT_GATE",
     "DEFAULT_TOLERANCE",
-    "GATES",
     "Comparison",
     "FindingRef",
     "GateSettings",
     "Regression",
     "compare",
     "gate_passed",
-    "parse_gate",
     "parse_tolerance",
     "read_report",
 ]

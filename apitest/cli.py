@@ -1,14 +1,13 @@
 """`apitest`: a thin front over pytest.
 
-apitest run [PATH ...] [PYTEST OPTIONS]   run suites (folders with apitest.toml); unknown options go to pytest
-apitest demo [--buggy] [PYTEST OPTIONS]   serve the embedded demo API on 127.0.0.1 and run its suite
-apitest report REPORT.json [...]          re-render a report, or compare two (--diff A B)
-apitest schema                            print the JSON Schema of report.json
+apitest run [PATH ...] [OPTIONS]        run suites (folders with apitest.toml); every option is pytest's or apitest's
+apitest demo [--buggy] [OPTIONS]        serve the embedded demo API on 127.0.0.1 and run its suite
+apitest report REPORT.json [...]        re-render a report, or compare two (--diff A B)
+apitest schema [--suite]                the JSON Schema of report.json (or of a suite file)
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -18,44 +17,117 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import ApitestError, EngineMissingError, did_you_mean
 
 DEMO_BUGGY_APP = "apitest.demo.app:buggy_app"
+COMMANDS = ("run", "demo", "report", "schema")
+USAGE_ERROR = 4
+
+USAGE = f"""\
+usage: apitest COMMAND [ARGS]
+
+Fuzz, contract and load test an HTTP API in one pytest run, with one report.
+
+commands:
+  run [PATH ...] [OPTIONS]     run the suites under PATH (default: the current folder)
+  demo [--buggy] [OPTIONS]     serve the embedded demo API on 127.0.0.1 and run its suite
+  report REPORT.json [...]     re-render a report, or compare two runs (--diff OLD NEW)
+  schema [--suite]             print the JSON Schema of report.json (--suite: of apitest.toml)
+  --version                    print apitest's version
+
+`apitest run --help` lists apitest's options; every pytest option works too (-k, -m, -n, -x, ...).
+Exit status: 0 clean, 1 findings or failed gates, 2 interrupted, 4 a usage or setup error.
+apitest {__version__}"""
+
+RUN_USAGE = """\
+usage: apitest run [PATH ...] [OPTIONS]
+
+Runs the suites under each PATH (a folder with an apitest.toml, or a pyproject.toml with [tool.apitest]) through
+pytest. Settings resolve in the order: command line > APITEST_* environment > apitest_* ini key > suite file >
+default. Every pytest option works too (see `pytest --help`): -k "GET /v1/books/{book_id}", -m apitest_fuzz, -n 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apitest", description="Fuzz, contract and load test an HTTP API in one run.")
-    parser.add_argument("--version", action="version", version=f"apitest {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run suites through pytest; unknown options are passed to pytest")
-    run.add_argument("paths", nargs="*", help="suite folders or files (default: the current folder)")
-    demo = sub.add_parser("demo", help="run the embedded demo API's suite (fuzz, contracts, load)")
-    demo.add_argument("--buggy", action="store_true", help="serve the demo with its planted bugs")
-    sub.add_parser("schema", help="print the JSON Schema of report.json")
-    sub.add_parser(
-        "report", help="re-render REPORT.json (--html/--md/--json OUT) or compare two (--diff A B)", add_help=False
-    )
-    return parser
+class CommandLine:
+    """Registered with pytest as `apitest-command` (pluggy names a plugin by its `__name__`): the command as the
+    user typed it, for the report, and the sign that the run came through the `apitest` command."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.command = tuple(command)
+        self.__name__ = "apitest-command"  # plugin.COMMAND_PLUGIN; not imported here, to keep pytest out of --help
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["report"]:
-        from .report.rerender import main as report_main
-
-        return int(report_main(args_list[1:]))
-    args, passthrough = _parser().parse_known_args(args_list)
-    if args.command == "schema":
-        from .report.schema import report_schema
-
-        print(json.dumps(report_schema(), indent=2))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if args else USAGE_ERROR
+    if args[0] == "--version":
+        print(f"apitest {__version__}")
         return 0
-    if args.command == "demo":
-        suite = Path(__file__).parent / "demo" / "suite"
-        # The storefront's consumer tests write their pact; keep it out of the installed package.
-        os.environ.setdefault("APITEST_PACT_DIR", tempfile.mkdtemp(prefix="apitest-demo-pacts-"))
-        extra = ["--apitest-serve", DEMO_BUGGY_APP] if args.buggy else []
-        return run_pytest([str(suite), *extra, *passthrough])
-    return run_pytest([*(args.paths or ["."]), *passthrough])
+    command, rest = args[0], args[1:]
+    try:
+        if command == "report":
+            from .report.rerender import main as report_main
+
+            return int(report_main(rest))
+        if command == "schema":
+            return _schema(rest)
+        if command == "run":
+            if _asks_help(rest):
+                from .options import usage
+
+                print(RUN_USAGE + "\n" + usage())
+                return 0
+            return run_pytest(rest, ("apitest", *args))
+        if command == "demo":
+            return _demo(rest, ("apitest", *args))
+    except ApitestError as exc:
+        print(f"ERROR: apitest: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    hint = did_you_mean(command, COMMANDS) or f" The commands are: {', '.join(COMMANDS)}."
+    print(f"ERROR: apitest: unknown command {command!r}.{hint} See `apitest --help`.", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _asks_help(args: Sequence[str]) -> bool:
+    before = list(args[: args.index("--")]) if "--" in args else list(args)
+    return "-h" in before or "--help" in before
+
+
+def _schema(args: Sequence[str]) -> int:
+    if args == ["--suite"]:
+        from .settings.schema import suite_schema
+
+        print(json.dumps(suite_schema(), indent=2))
+        return 0
+    if args:
+        raise ApitestError(f"schema takes only --suite, not {' '.join(args)!r}.")
+    from .report.schema import report_schema
+
+    print(json.dumps(report_schema(), indent=2))
+    return 0
+
+
+def _demo(args: list[str], command: Sequence[str]) -> int:
+    if _asks_help(args):
+        print(
+            "usage: apitest demo [--buggy] [OPTIONS]\n\nServes the embedded bookstore API on 127.0.0.1 and runs its "
+            "suite (fuzz, contracts, load); --buggy serves it with planted bugs. OPTIONS are those of `apitest run`."
+        )
+        return 0
+    try:
+        import fastapi  # noqa: F401  - the demo API is a FastAPI app
+    except ImportError:
+        raise EngineMissingError(
+            "apitest demo needs the demo's dependencies (FastAPI): pip install 'apitest[demo]'."
+        ) from None
+    buggy = "--buggy" in args
+    args = [a for a in args if a != "--buggy"]
+    suite = Path(__file__).parent / "demo" / "suite"
+    # The storefront's consumer tests write their pact; keep it out of the installed package.
+    os.environ.setdefault("APITEST_PACT_DIR", tempfile.mkdtemp(prefix="apitest-demo-pacts-"))
+    extra = ["--apitest-serve", DEMO_BUGGY_APP] if buggy else []
+    return run_pytest([str(suite), *extra, *args], command)
 
 
 # Plugins a run does not need: schemathesis's own pytest plugin makes pytest assert-rewrite all of schemathesis
@@ -67,14 +139,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 UNNEEDED_PLUGINS = ("schemathesis", "locust", "pact", "hypothesispytest", "unraisableexception")
 
 
-def run_pytest(args: list[str]) -> int:
+def run_pytest(args: list[str], command: Sequence[str] | None = None) -> int:
+    from .options import check_command_line
+
+    check_command_line(args)  # before pytest: argparse would print its usage and no fix
     import pytest
 
     for name in UNNEEDED_PLUGINS:
         if not any(a in (name, f"no:{name}") for a in args):
             args = ["-p", f"no:{name}", *args]
     _leave_installed_plugins_unrewritten()
-    return int(pytest.main(args))
+    return int(pytest.main(args, plugins=[CommandLine(command or ("apitest", "run", *args))]))
 
 
 def _leave_installed_plugins_unrewritten() -> None:

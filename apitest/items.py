@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import ApitestError
+from .errors import ApitestError, TargetError
 from .redact import redact_finding
 from .results import Finding, ItemResult, Outcome, RunError, Source
 from .stash import RUNTIME_KEY
@@ -18,8 +18,8 @@ from .stash import RUNTIME_KEY
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
-    from .config import Suite
     from .runtime import Runtime
+    from .settings import Suite
 
 MARKERS = {
     Source.FUZZ: "apitest_fuzz",
@@ -40,6 +40,10 @@ class FindingsFailed(Exception):
     def __init__(self, findings: Sequence[Finding]) -> None:
         super().__init__(f"{len(findings)} finding(s)")
         self.findings = list(findings)
+
+
+class SetupProblem(Exception):
+    """A broken setup met while the item ran (the ApitestError's one line): the run exits 4."""
 
 
 class ApitestItem(pytest.Item):
@@ -73,8 +77,11 @@ class ApitestItem(pytest.Item):
         except ApitestError as exc:
             outcome, error = Outcome.ERROR, str(exc)
             self.runtime.record(RunError(message=error, item=self.nodeid))
-            pytest.exit(f"apitest: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
-        except (FindingsFailed, pytest.skip.Exception):
+            if isinstance(exc, TargetError):
+                # The API is gone: every item left would fail the same way. The run ends with exit status 4.
+                self.session.shouldstop = "apitest: the API under test cannot be reached (see above)"
+            raise SetupProblem(error) from None
+        except (FindingsFailed, SetupProblem, pytest.skip.Exception):
             raise
         except Exception as exc:
             outcome, error = Outcome.ERROR, f"{type(exc).__name__}: {exc}"
@@ -101,6 +108,8 @@ class ApitestItem(pytest.Item):
     def repr_failure(self, excinfo: ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, FindingsFailed):
             return format_findings(excinfo.value.findings)
+        if isinstance(excinfo.value, SetupProblem):
+            return f"apitest: {excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:

@@ -14,25 +14,22 @@ from typing import Any
 
 import pytest
 
-from .baseline import DEFAULT_GATE, DEFAULT_TOLERANCE, GateSettings, parse_gate, parse_tolerance, read_report
-from .config import OVERRIDES, REPORT_FORMATS, SUITE_FILE, find_suite_file
+from .baseline import GateSettings, read_report
 from .errors import ApitestError
 from .items import MARKERS
+from .options import add_options, check_command_line, read_given
 from .results import Outcome, RunError
 from .runtime import Runtime
 from .session import Session
-from .stash import COLLECT_ERRORS_KEY, RUNTIME_KEY, SESSION_KEY
+from .settings import SUITE_FILE, RunSettings, find_suite_file, resolve_run
+from .stash import COLLECT_ERRORS_KEY, RUNTIME_KEY, SESSION_KEY, SUITES_KEY
 
 # The consumer side's `pact` fixture; pytest registers modules named here with this plugin. It imports no engine.
 pytest_plugins = ["apitest.contracts.fixtures"]
 
-REPORT_DIR_HELP = "Folder for report.json, report.html, summary.md and junit.xml (default: ./apitest-report)."
-FORMATS_HELP = "Report formats to write, comma-separated: html,json,junit,md (default: all)."
-BASELINE_HELP = "An earlier run's report.json: findings are classified new/fixed/persisting, load metrics compared."
-GATE_HELP = "What fails the run: 'all' findings (default) or only 'new' findings and load regressions vs the baseline."
-TOLERANCE_HELP = "How much worse p95/p99/error rate/rps of a load profile may get vs the baseline (default: 10%%)."
-
 GATE_KEY = pytest.StashKey[GateSettings]()
+# The `apitest` command registers an object under this name holding the command as the user typed it.
+COMMAND_PLUGIN = "apitest-command"
 
 
 # pytest marks every installed package with a pytest11 entry point for assertion rewriting, so importing an engine
@@ -49,27 +46,15 @@ def _skip_rewriting_engines(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     _skip_rewriting_engines(pluginmanager)
-    group = parser.getgroup("apitest", "API fuzz, contract and load testing")
-    for o in OVERRIDES:
-        group.addoption(o.option, dest=o.dest, default=None, help=f"{o.help} [env {o.env}]")
-    group.addoption("--apitest-report-dir", dest="apitest_report_dir", default=None, help=REPORT_DIR_HELP)
-    parser.addini("apitest_report_dir", REPORT_DIR_HELP)
-    group.addoption("--apitest-formats", dest="apitest_formats", default=None, help=FORMATS_HELP)
-    parser.addini("apitest_formats", FORMATS_HELP)
-    for name, text in (("baseline", BASELINE_HELP), ("gate", GATE_HELP), ("tolerance", TOLERANCE_HELP)):
-        env = f"APITEST_{name.upper()}"
-        group.addoption(f"--apitest-{name}", dest=f"apitest_{name}", default=None, help=f"{text} [env {env}]")
-        parser.addini(f"apitest_{name}", text)
+    add_options(parser)
 
 
-def _setting(config: pytest.Config, name: str, default: str) -> str:
-    """CLI > APITEST_* env > ini > default."""
-    value = (
-        config.getoption(f"apitest_{name}")
-        or os.environ.get(f"APITEST_{name.upper()}")
-        or config.getini(f"apitest_{name}")
-    )
-    return str(value) if value else default
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Before pytest parses the command line: a mistyped `--apitest-*` option gets a "did you mean", not usage."""
+    try:
+        check_command_line(args)
+    except ApitestError as exc:
+        raise pytest.UsageError(f"apitest: {exc}") from None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -78,22 +63,22 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.keyword = operation_keyword(config.option.keyword)
     for marker in MARKERS.values():
         config.addinivalue_line("markers", f"{marker}: apitest {marker.removeprefix('apitest_')} items")
-    root = Path(config.invocation_params.dir)
-    report_dir = (root / _setting(config, "report_dir", "apitest-report")).resolve()
-    formats = tuple(f.strip() for f in _setting(config, "formats", ",".join(REPORT_FORMATS)).split(",") if f.strip())
-    for f in formats:
-        if f not in REPORT_FORMATS:
-            raise pytest.UsageError(
-                f"--apitest-formats: unknown format {f!r}; choose from {', '.join(REPORT_FORMATS)}."
-            )
-    session = Session(report_dir=report_dir, argv=tuple(config.invocation_params.args), formats=formats)
-    cli = {o.dest: _parse_option(o, config.getoption(o.dest)) for o in OVERRIDES}
+    cwd = Path(config.invocation_params.dir)
     worker = getattr(config, "workerinput", None)
+    try:
+        given = read_given(config.option, os.environ, config.getini, cwd=cwd, inifile=config.inipath)
+        run, _ = resolve_run(given, cwd)
+        gate = _gate_settings(run, cwd) if worker is None else GateSettings()
+    except ApitestError as exc:
+        raise pytest.UsageError(f"apitest: {exc}") from None
+    front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
+    command = getattr(front, "command", None) or ("pytest", *config.invocation_params.args)
+    session = Session(report_dir=Path(run.report_dir), argv=tuple(command), formats=run.formats)
     if worker is None:
         session.reset()
         config.stash[SESSION_KEY] = session
-        config.stash[GATE_KEY] = _gate_settings(config, root)
-    config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", cli)
+        config.stash[GATE_KEY] = gate
+    config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", given)
 
 
 def operation_keyword(expression: str) -> str:
@@ -119,31 +104,22 @@ def operation_keyword(expression: str) -> str:
     return " and ".join(words)
 
 
-def _gate_settings(config: pytest.Config, root: Path) -> GateSettings:
-    try:
-        gate = parse_gate(_setting(config, "gate", DEFAULT_GATE), "--apitest-gate")
-        tolerance = parse_tolerance(_setting(config, "tolerance", f"{DEFAULT_TOLERANCE:.0%}"), "--apitest-tolerance")
-        path = _setting(config, "baseline", "")
-        # Read now, before this run can overwrite it, and so a wrong path fails before minutes of testing.
-        baseline = read_report(root / path, "--apitest-baseline") if path else None
-    except ApitestError as exc:
-        raise pytest.UsageError(str(exc)) from exc
-    return GateSettings(gate=gate, tolerance=tolerance, baseline_path=path or None, baseline=baseline)
-
-
-def _parse_option(o: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return o.parse(value)
-    except ValueError:
-        raise pytest.UsageError(f"{o.option}={value!r} is not valid: {o.help}") from None
+def _gate_settings(run: RunSettings, cwd: Path) -> GateSettings:
+    if run.baseline is None:
+        return GateSettings(gate=run.gate, tolerance=run.tolerance)
+    # Read now, before this run can overwrite it, and so a wrong path fails before minutes of testing.
+    path = Path(run.baseline)
+    shown = os.path.relpath(path, cwd) if path.is_relative_to(cwd) else str(path)
+    return GateSettings(
+        gate=run.gate, tolerance=run.tolerance, baseline_path=shown, baseline=read_report(path, "--apitest-baseline")
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name == SUITE_FILE or (
         file_path.name == "pyproject.toml" and find_suite_file(file_path.parent) == file_path
     ):
+        parent.config.stash.setdefault(SUITES_KEY, []).append(file_path)
         return SuiteFile.from_parent(parent, path=file_path)
     return None
 
@@ -169,17 +145,26 @@ class SuiteFile(pytest.File):
 
                 yield from collect_load(self, suite)
         except ApitestError as exc:
-            # pytest turns an exit raised inside a collector into a collection error with a traceback, so the
-            # error waits for pytest_collection_modifyitems, where pytest.exit ends the run with status 4.
+            # An error raised inside a collector would be shown as a collection error with a traceback: it waits for
+            # pytest_collection_modifyitems, which ends the run with one line and exit status 4.
             runtime.record(RunError(message=str(exc), item=str(self.path)))
             self.config.stash.setdefault(COLLECT_ERRORS_KEY, []).append(str(exc))
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     errors = config.stash.get(COLLECT_ERRORS_KEY, [])
     if errors:
-        pytest.exit(f"apitest: {errors[0]}", returncode=pytest.ExitCode.USAGE_ERROR)
+        items.clear()
+        # pytest prints a UsageError once, as "ERROR: ...", and exits 4; the report is still written.
+        raise pytest.UsageError(f"apitest: {errors[0]}")
+    front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
+    if front is not None and not config.stash.get(SUITES_KEY, []) and not hasattr(config, "workerinput"):
+        looked = ", ".join(str(a) for a in config.args) or str(config.invocation_params.dir)
+        raise pytest.UsageError(
+            f"apitest: no suite found in {looked}. A suite is a folder with an {SUITE_FILE} (or a pyproject.toml "
+            "with [tool.apitest]) that names the API: spec, base_url or serve. Run `apitest demo` to see one."
+        )
 
 
 @pytest.hookimpl(trylast=True)
@@ -187,8 +172,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(SESSION_KEY, None)
     if state is None:  # an xdist worker: the controller reports
         return
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    result = state.finish(int(exitstatus), complete=not interrupted and exitstatus != pytest.ExitCode.USAGE_ERROR)
+    stopped_by_us = isinstance(session.shouldstop, str) and session.shouldstop.startswith("apitest:")
+    complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR)
+    result = state.finish(int(exitstatus), complete=complete)
     if not result.items and not result.errors:
         return
     from .baseline import compare, gate_passed
@@ -201,7 +187,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         comparison = compare(result, gate.baseline, tolerance=gate.tolerance, path=gate.baseline_path or "")
         result.baseline = comparison.to_dict(gate.gate)
     passed = gate_passed(result, gate, comparison)
-    if result.errors and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if result.errors and (stopped_by_us or exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)):
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
     elif not passed and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -223,8 +209,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     from .report.terminal import summary_lines
 
     terminalreporter.section("apitest")
-    for line in summary_lines(state.result, state.written):
-        terminalreporter.write_line(line)
+    for line, markup in summary_lines(state.result, state.written):
+        terminalreporter.write_line(line, **markup)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

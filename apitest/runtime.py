@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Suite, load_suite
 from .errors import ConfigError, TargetError
 from .recorder import Recorder
 from .refs import import_ref
 from .results import Record
+from .settings import Given, Suite, resolve_suite
 from .spec import declared_base_url, load_document
 from .target import ServedApp, check_reachable
 
@@ -22,10 +22,10 @@ T = TypeVar("T")
 
 
 class Runtime:
-    def __init__(self, records: Path, worker: str, cli: Mapping[str, Any]) -> None:
+    def __init__(self, records: Path, worker: str, given: Mapping[str, Given]) -> None:
         self.records = records
         self.recorder = Recorder(records, worker)
-        self.cli = dict(cli)
+        self.given = dict(given)  # settings given outside suite files (options, APITEST_*, ini), by dotted key
         self._lock = threading.RLock()
         self._cache: dict[tuple[str, str], Any] = {}
         self._served: list[ServedApp] = []
@@ -48,10 +48,11 @@ class Runtime:
         return value  # type: ignore[no-any-return]
 
     def suite(self, path: Path) -> Suite:
-        return self.cached("suite", str(path), lambda: load_suite(path, self.cli))
+        return self.cached("suite", str(path), lambda: resolve_suite(path, self.given))
 
     def base_url(self, suite: Suite) -> str:
-        """The suite's base URL; for `serve`, the app is started on first use and kept for the process."""
+        """The suite's base URL, reachable: `base_url`, else the `serve`d app (started on first use and kept for the
+        process), else the absolute server URL the spec declares. The one place a target's URL is decided."""
 
         def make() -> str:
             if suite.base_url is not None:
@@ -74,6 +75,17 @@ class Runtime:
             return url
 
         return self.cached("base_url", str(suite.file), make)
+
+    def known_base_url(self, suite: Suite) -> str | None:
+        """The base URL if it is known without starting or calling anything (for curl lines), else None."""
+        if suite.base_url is not None:
+            return suite.base_url
+        if suite.serve is not None or suite.spec is None:
+            # a served app, or a spec read from the target: known once something started it
+            key = ("base_url", str(suite.file))
+            value = self._cache.get(key)
+            return value if isinstance(value, str) else None
+        return declared_base_url(self.document(suite), suite.spec)
 
     def spec_location(self, suite: Suite) -> str:
         if suite.spec is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,3 +14,4 @@ if TYPE_CHECKING:
 RUNTIME_KEY: pytest.StashKey[Runtime] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[Session] = pytest.StashKey()
 COLLECT_ERRORS_KEY: pytest.StashKey[list[str]] = pytest.StashKey()
+SUITES_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()  # suite files collected

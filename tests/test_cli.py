@@ -44,5 +44,5 @@ def test_run_exit_4_on_missing_suite_file(tmp_path):
     (tmp_path / "apitest.toml").write_text('spec = "missing.yaml"\nbase_url = "http://127.0.0.1:9"\n')
     result = apitest("run", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 4
-    assert "missing.yaml: spec file not found" in result.stdout
+    assert "missing.yaml: spec file not found" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -9,7 +8,6 @@ from apitest.errors import SpecLoadError
 from apitest.spec import Operation, declared_base_url, load_document, operations
 
 from .data import stripe_spec
-
 
 
 def test_stripe_operations(tmp_path):

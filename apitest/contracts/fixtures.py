@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -26,17 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..config import find_suite_file
 from ..results import ContractResult, Outcome
+from ..settings import find_suite_file
 from ..stash import RUNTIME_KEY
 
 if TYPE_CHECKING:
     from pact import Pact
 
-    from ..config import Suite
+    from ..settings import Suite
 
 MARKER = "apitest_pact"
-PACT_DIR_ENV = "APITEST_PACT_DIR"
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -78,12 +76,7 @@ def pact(request: pytest.FixtureRequest) -> Iterator[Pact]:
             pytrace=False,
         )
     specification = options.get("specification") or (settings.specification if settings else "V4")
-    folder = Path(
-        os.environ.get(PACT_DIR_ENV)
-        or options.get("pact_dir")
-        or (settings.pact_dir if settings and settings.pact_dir else None)
-        or request.path.parent / "pacts"
-    )
+    folder = _pact_dir(request, options.get("pact_dir"), suite)
     consumer_pact = _pact.new_pact(str(consumer), str(provider), str(specification))
     yield consumer_pact
 
@@ -114,6 +107,20 @@ def pact(request: pytest.FixtureRequest) -> Iterator[Pact]:
             )
 
 
+def _pact_dir(request: pytest.FixtureRequest, marked: str | None, suite: Suite | None) -> Path:
+    """The test's own marker, else the suite's resolved `pact_dir` (which the command line, environment and ini
+    override), else a `pact_dir` given for the run, else a pacts/ folder beside the test."""
+    if marked:
+        return request.path.parent / marked
+    if suite is not None:
+        return Path(suite.contracts.write_dir)
+    runtime = request.config.stash.get(RUNTIME_KEY, None)
+    given = runtime.given.get("contracts.pact_dir") if runtime is not None else None
+    if given is not None:
+        return (given.origin.base or request.path.parent) / str(given.value)
+    return request.path.parent / "pacts"
+
+
 def _suite_of(request: pytest.FixtureRequest) -> Suite | None:
     """The suite whose folder (or a parent folder of it) holds the test file."""
     runtime = request.config.stash.get(RUNTIME_KEY, None)
@@ -123,9 +130,9 @@ def _suite_of(request: pytest.FixtureRequest) -> Suite | None:
         if found is not None:
             if runtime is not None:
                 return runtime.suite(found)
-            from ..config import load_suite
+            from ..settings import resolve_suite
 
-            return load_suite(found)
+            return resolve_suite(found)
         if folder.parent == folder:
             return None
         folder = folder.parent

@@ -15,14 +15,13 @@ import pytest
 from ..errors import ApitestError
 from ..items import ApitestItem, ItemOutcome
 from ..results import ContractResult, Finding, Outcome, Severity, Source
-from ..spec import declared_base_url
 from ..stash import RUNTIME_KEY
 from .findings import BASE_URL_PLACEHOLDER, gap_finding, verdict_findings
 from .sources import load_pacts
 
 if TYPE_CHECKING:
-    from ..config import Suite
     from ..runtime import Runtime
+    from ..settings import Suite
     from .crosscheck import SpecIndex
     from .pactfile import Interaction, PactDocument
     from .verification import PactVerification
@@ -143,8 +142,8 @@ class ContractVerifyItem(_ContractItem):
             base_url=base_url,
             handler=handler,
             headers=dict(self.suite.auth.headers) if settings.send_auth else {},
-            timeout_s=settings.timeout_s,
-            request_timeout_s=settings.request_timeout_s,
+            timeout_s=settings.timeout,
+            request_timeout_s=settings.request_timeout,
             order=order or [self.interaction.index],
         )
 
@@ -167,13 +166,4 @@ class ContractCrosscheckItem(_ContractItem):
 
     def _base_url(self) -> str:
         """For the curl line: never starts the provider just for that."""
-        suite = self.suite
-        if suite.base_url is not None:
-            return suite.base_url
-        if suite.spec is None:  # the spec came from the served app, which is running already
-            return self.runtime.base_url(suite)
-        if suite.serve is None:
-            declared = declared_base_url(self.runtime.document(suite), suite.spec)
-            if declared is not None:
-                return declared
-        return BASE_URL_PLACEHOLDER
+        return self.runtime.known_base_url(self.suite) or BASE_URL_PLACEHOLDER

@@ -12,8 +12,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from ..errors import ConfigError, PactFileError
+from ..settings import ContractSettings
 from .pactfile import PactDocument, parse_pact, read_pact_file
-from .settings import ContractSettings
 
 MAX_BROKER_PACTS = 500
 _ACCEPT = "application/hal+json, application/json"
@@ -68,7 +68,7 @@ def _fetch_json(url: str, settings: ContractSettings) -> Any:
     elif settings.broker_username is not None:
         auth = httpx.BasicAuth(settings.broker_username, settings.broker_password or "")
     try:
-        response = httpx.get(url, headers=headers, auth=auth, timeout=settings.request_timeout_s, follow_redirects=True)
+        response = httpx.get(url, headers=headers, auth=auth, timeout=settings.request_timeout, follow_redirects=True)
     except httpx.HTTPError as exc:
         raise PactFileError(
             f"{_public(url)}: cannot fetch the pact ({type(exc).__name__}: {exc}); is the broker running?"

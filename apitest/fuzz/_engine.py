@@ -21,10 +21,10 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from ..config import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from ..errors import SpecLoadError, TargetError
 from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
+from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
 from .progress import RunStatus
 
@@ -99,7 +99,8 @@ def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[st
     }
     if fuzz.seed is not None:
         data["seed"] = fuzz.seed
-    return _deep_merge(data, fuzz.schemathesis)
+    # Named settings over the passthrough (a key of both is refused when the suite is read: settings/fuzz.py).
+    return _deep_merge(fuzz.schemathesis, data)
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

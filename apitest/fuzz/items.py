@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..config import STATEFUL_PHASE, STATELESS_PHASES
 from ..items import ApitestItem, ItemOutcome
 from ..results import Finding, OperationCoverage, Severity, Source
+from ..settings import STATEFUL_PHASE, STATELESS_PHASES
 from ..spec import Operation, operations
 from ..stash import RUNTIME_KEY
 from . import practice
@@ -18,7 +18,7 @@ from . import practice
 if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
-    from ..config import Suite
+    from ..settings import Suite
     from ._engine import FuzzRun, SuiteRun
 
 

@@ -14,17 +14,17 @@ import pytest
 from ..errors import ConfigError
 from ..items import ApitestItem, ItemOutcome
 from ..results import LoadResult, Source
+from ..settings import LoadProfile
 from .measurements import load_result
 from .progress import Progress
 from .runner import LoadRunError, RunSpec, run_profile
 from .safety import check_target
-from .settings import LoadProfile
 from .shapes import plan
 from .slo import evaluate
 from .traffic import derive_traffic, render_locustfile
 
 if TYPE_CHECKING:
-    from ..config import Suite
+    from ..settings import Suite
 
 DEFAULT_LOCUSTFILE = Path("loadtests") / "locustfile.py"
 
@@ -62,7 +62,7 @@ class LoadItem(ApitestItem):
                 cwd=suite.root,
                 workers=profile.workers,
                 master=suite.load.master,
-                worker_wait_s=suite.load.worker_wait_s,
+                worker_wait_s=suite.load.worker_wait,
             )
             try:
                 raw = run_profile(spec, progress.update)
@@ -102,7 +102,7 @@ class LoadItem(ApitestItem):
         # The file holds the suite's auth headers: private to this user, deleted after the run.
         path = scratch / f"apitest_traffic_{secrets.token_hex(4)}.py"
         path.touch(mode=0o600)
-        path.write_text(render_locustfile(traffic, suite.auth.headers, profile.think_time, title), encoding="utf-8")
+        path.write_text(render_locustfile(traffic, suite.auth.headers, profile.think_range, title), encoding="utf-8")
         return path
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> Any:

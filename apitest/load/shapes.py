@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .settings import LoadProfile
+from ..settings import LoadProfile
 
 # An arrival profile keeps its users this long past spawning them and running the timetable, which starts
 # once they are all spawned.
@@ -95,20 +95,20 @@ class Plan:
 def plan(profile: LoadProfile) -> Plan:
     """The stages (and for `arrival`, the timetable) that a profile's settings describe."""
     p = profile
-    d = p.duration_s
+    d = p.duration
     if p.shape == "arrival":
         assert p.rate is not None  # settings require it
-        timetable = Timetable(rate=p.rate, duration_s=d, start_rate=p.start_rate, ramp_s=min(p.ramp_s or 0.0, d))
+        timetable = Timetable(rate=p.rate, duration_s=d, start_rate=p.start_rate, ramp_s=min(p.ramp or 0.0, d))
         spawn_rate = p.spawn_rate or float(p.users)
         return Plan(p.shape, (Stage(d + p.users / spawn_rate + ARRIVAL_SLACK_S, p.users, spawn_rate),), timetable)
     if p.shape in ("ramp", "soak"):
-        ramp = p.ramp_s if p.ramp_s is not None else (d / 2 if p.shape == "ramp" else min(60.0, d / 10))
+        ramp = p.ramp if p.ramp is not None else (d / 2 if p.shape == "ramp" else min(60.0, d / 10))
         rate = p.spawn_rate or (p.users / ramp if ramp > 0 else float(p.users))
         return Plan(p.shape, (Stage(d, p.users, rate),))
     if p.shape == "step":
         step = p.step_users or max(1, math.ceil(p.users / 5))
         steps = math.ceil(p.users / step)
-        every = p.step_duration_s or d / steps
+        every = p.step_duration or d / steps
         rate = p.spawn_rate or float(step)
         stages = [Stage(min(d, every * (i + 1)), min(p.users, step * (i + 1)), rate) for i in range(steps)]
         stages = [s for s in stages if s.end_s > 0]
@@ -117,8 +117,8 @@ def plan(profile: LoadProfile) -> Plan:
         return Plan(p.shape, tuple(_merge(stages)))
     if p.shape == "spike":
         peak = p.spike_users or p.users * 10
-        start = p.spike_at_s if p.spike_at_s is not None else d / 3
-        length = p.spike_duration_s or d / 3
+        start = p.spike_at if p.spike_at is not None else d / 3
+        length = p.spike_duration or d / 3
         rate = p.spawn_rate or float(max(peak, 1))
         stages = [
             Stage(min(start, d), p.users, rate),
@@ -131,12 +131,12 @@ def plan(profile: LoadProfile) -> Plan:
         rate = p.spawn_rate or float(max(peak, 1))
         stages, t = [], 0.0
         while t < d:
-            quiet_end = min(t + p.period_s - p.burst_duration_s, d)
-            burst_end = min(t + p.period_s, d)
+            quiet_end = min(t + p.period - p.burst_duration, d)
+            burst_end = min(t + p.period, d)
             stages.append(Stage(quiet_end, p.users, rate))
             if burst_end > quiet_end:
                 stages.append(Stage(burst_end, peak, rate))
-            t += p.period_s
+            t += p.period
         return Plan(p.shape, tuple(_merge(stages)))
     raise ValueError(f"unknown shape {p.shape!r}")
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..errors import ConfigError, did_you_mean
 from ..results import Finding, LatencyStats, LoadResult, Severity, SloResult, Source
-from .settings import LATENCY_METRICS, TOTAL, Slo
+from ..settings.load import LATENCY_METRICS, TOTAL, Slo
 
 _TITLES = {
     "error_rate": "Error rate above SLO",

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from apitest._table import Table
 from apitest.contracts.pactfile import Interaction, parse_pact
-from apitest.contracts.settings import ContractSettings, parse_contracts
+from apitest.settings import ContractSettings, resolve_table
 
 HERE = Path(__file__).parent
 PACTS = HERE / "pacts"
@@ -40,4 +39,4 @@ def body_rules(rules: dict[str, dict[str, Any] | list[dict[str, Any]]]) -> dict[
 
 def settings(root: Path, **table: Any) -> ContractSettings:
     """A suite's [contracts] settings from keyword table entries."""
-    return parse_contracts(Table(table, "apitest.toml [contracts]"), root)
+    return resolve_table({"serve": "app:app", "contracts": table}, root / "apitest.toml").contracts

@@ -175,10 +175,10 @@ def test_a_malformed_pact_stops_the_run_naming_file_and_json_path(pytester):
     (pytester.path / "pacts" / "storefront-bookstore.json").write_text(json.dumps(broken))
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(
-        ["*apitest: pacts/storefront-bookstore.json: $.interactions[[]2[]].request.method is missing.*"]
+    result.stderr.fnmatch_lines(
+        ["ERROR: apitest: pacts/storefront-bookstore.json: $.interactions[[]2[]].request.method is missing."]
     )
-    assert "Traceback" not in result.stdout.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 class _Broker(BaseHTTPRequestHandler):
@@ -236,8 +236,8 @@ def test_pacts_from_a_broker_url(pytester, broker, monkeypatch):
     monkeypatch.setenv("BROKER_TOKEN", "wrong")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(
+    result.stderr.fnmatch_lines(
         [
-            f"*{broker}/pacts/provider/bookstore/latest: fetching the pact answered HTTP 401. Set [[]contracts[]] broker_token*"
+            f"ERROR: apitest: {broker}/pacts/provider/bookstore/latest: fetching the pact answered HTTP 401. Set [[]contracts[]] broker_token*"
         ]
     )

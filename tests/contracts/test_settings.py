@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from apitest.contracts.settings import ContractSettings
 from apitest.contracts.sources import load_pacts
 from apitest.errors import ConfigError
+from apitest.settings import ContractSettings
 
 from .builders import settings
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from apitest.config import STATEFUL_PHASE, STATELESS_PHASES, load_suite
 from apitest.fuzz import _engine
 from apitest.fuzz.progress import RunStatus
 from apitest.results import Source
+from apitest.settings import STATEFUL_PHASE, STATELESS_PHASES, resolve_suite as load_suite
 from apitest.target import ServedApp
 
 if TYPE_CHECKING:

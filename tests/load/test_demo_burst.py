@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from apitest.config import load_suite
 from apitest.load.measurements import load_result
 from apitest.load.runner import RunSpec, run_profile
 from apitest.load.shapes import plan
 from apitest.load.slo import evaluate
+from apitest.settings import resolve_suite as load_suite
 
 from .serving import serve
 
@@ -19,7 +19,7 @@ DEMO_SUITE = Path(__file__).parents[2] / "apitest" / "demo" / "suite" / "apitest
 def test_the_correct_demo_meets_the_burst_gates():
     suite = load_suite(DEMO_SUITE, environ={})
     burst = suite.load.profiles["burst"]
-    one_period = dataclasses.replace(burst, duration_s=burst.period_s)  # a quiet stretch and one burst
+    one_period = dataclasses.replace(burst, duration=burst.period)  # a quiet stretch and one burst
     assert burst.locustfile is not None
     locustfile = (suite.root / burst.locustfile).resolve()
     with serve(suite.serve or "") as base_url:

@@ -18,10 +18,10 @@ from apitest.errors import ConfigError
 from apitest.load import runner
 from apitest.load.measurements import load_result
 from apitest.load.runner import LoadRunError, RunSpec, run_profile
-from apitest.load.settings import LoadProfile, Slo
 from apitest.load.shapes import plan
 from apitest.load.slo import evaluate
 from apitest.results import LoadResult
+from apitest.settings.load import LoadProfile, Slo
 
 from . import target
 
@@ -37,9 +37,7 @@ def test_a_spike_shows_in_the_timeline(base_url, locustfile):
     users = locustfile('client.get("/fast", name="fast")')
     # Seconds 1 and 6 are calm and 3 and 4 in the spike (2-5 s), each a second away from any change of users and
     # from the end of the run, where a sample may catch the users stopping on a busy machine.
-    profile = LoadProfile(
-        "spike", shape="spike", users=2, spike_users=12, spike_at_s=2, spike_duration_s=3, duration_s=8
-    )
+    profile = LoadProfile("spike", shape="spike", users=2, spike_users=12, spike_at=2, spike_duration=3, duration=8)
     result = run(base_url, users, profile)
     by_second = {round(p.t): p for p in result.timeline}
     assert [by_second[t].users for t in (1, 3, 4, 6)] == [2, 12, 12, 2]
@@ -53,7 +51,7 @@ def test_a_spike_shows_in_the_timeline(base_url, locustfile):
 
 def test_arrival_rate_holds_against_a_fast_server(base_url, locustfile):
     users = locustfile('client.get("/fast", name="fast")')
-    profile = LoadProfile("open", shape="arrival", rate=100, users=20, duration_s=4)
+    profile = LoadProfile(name="open", shape="arrival", rate=100, users=20, duration=4)
     result = run(base_url, users, profile)
     assert result.missed_starts == 0
     assert result.total.requests == pytest.approx(400, rel=0.05)
@@ -66,7 +64,7 @@ def test_arrival_rate_counts_the_starts_a_slow_server_made_it_miss(base_url, loc
     # 4 users, each busy 200 ms per request, can start 20 requests/s at most: 30 of the 50 due each second are missed.
     users = locustfile('client.get("/slow", name="slow")')
     profile = LoadProfile(
-        "open", shape="arrival", rate=50, users=4, duration_s=4, slos=(Slo("max_missed_starts", "total", 0),)
+        name="open", shape="arrival", rate=50, users=4, duration=4, slos=(Slo("max_missed_starts", "total", 0),)
     )
     result = run(base_url, users, profile)
     assert result.total.requests == pytest.approx(80, abs=12)
@@ -81,7 +79,7 @@ def test_arrival_rate_counts_the_starts_a_slow_server_made_it_miss(base_url, loc
 def test_a_master_and_two_workers_give_one_merged_result(base_url, locustfile):
     users = locustfile('client.get("/fast", name="fast", headers={"X-Load-Pid": pid})')
     httpx.delete(base_url + "/seen")
-    profile = LoadProfile("dist", shape="ramp", users=4, ramp_s=0, duration_s=4, workers=2)
+    profile = LoadProfile(name="dist", shape="ramp", users=4, ramp=0, duration=4, workers=2)
     result = run(base_url, users, profile)
     senders = {pid: n for pid, n in httpx.get(base_url + "/seen").json().items() if pid != "-"}
     assert len(senders) == 2 and str(os.getpid()) not in senders  # two worker processes sent the load
@@ -94,7 +92,7 @@ def test_a_master_and_two_workers_give_one_merged_result(base_url, locustfile):
 
 def test_remote_workers_join_with_the_documented_command(base_url, locustfile, tmp_path):
     users = locustfile('client.get("/fast", name="fast")')
-    profile = LoadProfile("remote", shape="ramp", users=2, ramp_s=0, duration_s=3, workers=1)
+    profile = LoadProfile(name="remote", shape="ramp", users=2, ramp=0, duration=3, workers=1)
     workers: list[subprocess.Popen[bytes]] = []
 
     def on_event(event):
@@ -127,7 +125,7 @@ def test_an_overrun_is_killed_with_its_process_group(base_url, locustfile, monke
     monkeypatch.setattr(runner, "STARTUP_ALLOWANCE_S", 0.0)
     monkeypatch.setattr(runner, "STOP_ALLOWANCE_S", 0.0)
     with pytest.raises(LoadRunError, match=r"did not finish within 2 s .* killed Locust \(pid (\d+)\)") as info:
-        run(base_url, hanging, LoadProfile("hang", users=1, duration_s=2))
+        run(base_url, hanging, LoadProfile(name="hang", users=1, duration=2))
     found = re.search(r"pid (\d+)", str(info.value))
     assert found is not None
     pid = int(found.group(1))
@@ -139,7 +137,7 @@ def test_a_locustfile_without_users_is_a_setup_error(base_url, tmp_path):
     empty = tmp_path / "empty.py"
     empty.write_text("HOST = 'nothing here'\n")
     with pytest.raises(ConfigError, match=r"load profile 'x': locustfile .*empty\.py defines no User class"):
-        run(base_url, empty, LoadProfile("x", users=1, duration_s=1))
+        run(base_url, empty, LoadProfile(name="x", users=1, duration=1))
 
 
 def free_port() -> int:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from apitest.config import load_suite
 from apitest.errors import ConfigError
-from apitest.load.settings import MAX_USERS, LoadProfile, LoadSettings, Slo
+from apitest.settings import resolve_suite as load_suite
+from apitest.settings.load import MAX_USERS, LoadProfile, LoadSettings, Slo
 
 
 def suite(tmp_path: Path, load: str) -> LoadSettings:
@@ -41,16 +41,18 @@ think_time = 1
     )
     assert settings.allow_hosts == ("staging.example.com",)
     spike, ramp = settings.profiles["spike"], settings.profiles["ramp"]
-    assert (spike.shape, spike.users, spike.spike_users, spike.duration_s) == ("spike", 5, 50, 20.0)
+    assert (spike.shape, spike.users, spike.spike_users, spike.duration) == ("spike", 5, 50, 20.0)
     assert spike.locustfile == ramp.locustfile == "loadtests/shop.py"
-    assert spike.think_time == (0.1, 0.2) and ramp.think_time == (1.0, 1.0)
+    assert spike.think_range == (0.1, 0.2) and ramp.think_range == (1.0, 1.0)
     assert set(spike.slos) == {
         Slo("error_rate", "total", 0.01),
         Slo("p95_ms", "total", 300.0),
         Slo("p99_ms", "GET /v1/books/{book_id}", 200.0),
     }
     assert set(ramp.slos) == {Slo("error_rate", "total", 0.01), Slo("p95_ms", "total", 500.0)}
-    assert ramp == LoadProfile(name="ramp", locustfile="loadtests/shop.py", think_time=(1.0, 1.0), slos=ramp.slos)
+    assert ramp == LoadProfile(
+        name="ramp", locustfile="loadtests/shop.py", think_time=1.0, slo=ramp.slo, slos=ramp.slos
+    )
 
 
 def test_arrival_profile_defaults_its_user_pool_from_the_rate(tmp_path):
@@ -63,12 +65,12 @@ def test_arrival_profile_defaults_its_user_pool_from_the_rate(tmp_path):
 
 
 def test_bounds_hold_unless_raised_explicitly(tmp_path):
-    with pytest.raises(ConfigError, match=f"users = 5000 is not valid; expected an integer >= 1 and <= {MAX_USERS}"):
+    with pytest.raises(ConfigError, match=f"users = 5000 is over {MAX_USERS}; set allow_large = true"):
         suite(tmp_path, "[load.big]\nusers = 5000\n")
-    with pytest.raises(ConfigError, match="duration = 3600 is not valid"):
+    with pytest.raises(ConfigError, match="duration = 3600 is over 600"):
         suite(tmp_path, "[load.long]\nshape = 'soak'\nduration = 3600\n")
     big = suite(tmp_path, "[load]\nallow_large = true\n[load.big]\nusers = 5000\nduration = 3600\n").profiles["big"]
-    assert (big.users, big.duration_s) == (5000, 3600.0)
+    assert (big.users, big.duration) == (5000, 3600.0)
 
 
 @pytest.mark.parametrize(
@@ -76,9 +78,9 @@ def test_bounds_hold_unless_raised_explicitly(tmp_path):
     [
         ("[load.x]\nshape = 'spiky'\n", "shape = 'spiky' is not valid; expected one of 'ramp', 'step', 'spike'"),
         ("[load.x]\nuser = 3\n", "[load.x]: unknown key 'user'. Did you mean 'users'?"),
-        ("[load.x.slo]\np95 = 100\n", "[load.x.slo]: unknown key 'p95'. Did you mean 'p95_ms'?"),
-        ("[load.x.slo.'GET /a']\np99ms = 1\n", "unknown key 'p99ms'. Did you mean 'p99_ms'?"),
-        ("[load.x.slo]\nerror_rate = 5\n", "error_rate = 5 is not valid; expected a number >= 0.0 and <= 1.0"),
+        ("[load.x.slo]\np95 = 100\n", "[load.x]: slo: unknown metric 'p95'. Did you mean 'p95_ms'?"),
+        ("[load.x.slo.'GET /a']\np99ms = 1\n", "slo.'GET /a': unknown metric 'p99ms'. Did you mean 'p99_ms'?"),
+        ("[load.x.slo]\nerror_rate = 5\n", "slo.error_rate = '5' is not valid; expected a number >= 0 and <= 1"),
         ("[load.x]\nshape = 'arrival'\n", "shape = 'arrival' needs rate = REQUESTS_PER_SECOND"),
         ("[load.x.slo]\nmax_missed_starts = 0\n", "max_missed_starts is measured by shape = 'arrival' profiles only"),
         (
@@ -87,7 +89,9 @@ def test_bounds_hold_unless_raised_explicitly(tmp_path):
         ),
         ("[load]\nmaster = '0.0.0.0:5557'\n[load.x]\nusers = 2\n", "waits for remote workers; set workers = N"),
         ("[load]\nmaster = 'nowhere'\n", "master = 'nowhere' is not valid; expected 'HOST:PORT'"),
-        ("[load.x]\nthink_time = [2, 1]\n", "think_time = [2, 1] is not valid"),
+        ("[load.x]\nthink_time = [2, 1]\n", "think_time = [2, 1]: the minimum is over the maximum"),
+        ("[load.x]\nworkers = 'two'\n", "[load.x]: workers = 'two' is not valid; expected an integer >= 0"),
+        ("[load]\nusers = 0\n[load.x]\n", "[load]: users = 0 is not valid; expected an integer >= 1"),
         ("[load]\nalow_hosts = ['a']\n", "unknown key 'alow_hosts'. Did you mean 'allow_hosts'?"),
     ],
 )
@@ -101,7 +105,7 @@ def test_errors_name_the_table_the_key_and_the_fix(tmp_path, load, message):
 def test_the_demo_suite_declares_a_short_gated_burst():
     demo = load_suite(Path(__file__).parents[2] / "apitest" / "demo" / "suite" / "apitest.toml", environ={})
     burst = demo.load.profiles["burst"]
-    assert burst.shape == "burst" and burst.duration_s <= 20
+    assert burst.shape == "burst" and burst.duration <= 20
     assert burst.locustfile is not None and (demo.root / burst.locustfile).is_file()
     assert {s.metric for s in burst.slos} >= {"p95_ms", "error_rate", "min_rps"}
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from apitest.errors import ConfigError
-from apitest.load.settings import Slo
 from apitest.load.slo import evaluate
 from apitest.results import LatencyStats, LoadResult, Severity, SloResult, Source
+from apitest.settings.load import Slo
 
 BOOK = LatencyStats("GET /books/{id}", "GET", 200, 0, 20.0, 180.0, 150.0, 240.0, 260.0, 480.0, 510.0)
 TOTAL = LatencyStats(

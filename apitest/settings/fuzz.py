@@ -1,0 +1,86 @@
+"""The suite's `[fuzz]` table: how schemathesis generates and checks cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from annotated_types import Ge, Le, MinLen
+
+from .fields import setting
+from .origins import Origin
+
+STATELESS_PHASES = ("examples", "coverage", "fuzzing")  # run per operation
+STATEFUL_PHASE = "stateful"  # runs over sequences of operations
+PHASES = (*STATELESS_PHASES, STATEFUL_PHASE)
+MODES = ("positive", "negative", "all")
+
+Phase = Literal["examples", "coverage", "fuzzing", "stateful"]
+Mode = Literal["positive", "negative", "all"]
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzSettings:
+    __pydantic_config__ = {"extra": "forbid"}
+
+    enabled: bool = setting(True, "Run the fuzz items of suites.", option="fuzz")
+    phases: tuple[Phase, ...] = setting(PHASES, "Fuzz phases to run: examples, coverage, fuzzing, stateful.")
+    checks: tuple[Annotated[str, MinLen(1)], ...] = setting(
+        ("all",), "Checks to run: 'all', or check names (schemathesis's and apitest's)."
+    )
+    exclude_checks: tuple[Annotated[str, MinLen(1)], ...] = setting((), "Checks to leave out.")
+    max_examples: Annotated[int, Ge(1), Le(1_000_000)] = setting(50, "Cases per operation and phase.")
+    mode: Mode = setting("all", "Data to generate: positive (valid), negative (invalid) or all.")
+    seed: Annotated[int, Ge(0)] | None = setting(None, "Seed for data generation: the same seed sends the same cases.")
+    max_response_time: Annotated[float, Ge(0.001)] | None = setting(
+        None, "Seconds a response may take before it is a finding (max_response_time check)."
+    )
+    slow_operation_ms: Annotated[float, Ge(1)] = setting(
+        1000.0, "An operation whose p95 response time is over this many ms is a slow_operation finding."
+    )
+    workers: Annotated[int, Ge(1), Le(64)] = setting(1, "Concurrent schemathesis workers of a suite's fuzz run.")
+    request_timeout: Annotated[float, Ge(0.1)] = setting(10.0, "Seconds one fuzz request may take.")
+    schemathesis: dict[str, Any] = setting(
+        {},
+        "Passed to schemathesis's config as is (its schemathesis.toml keys), for what apitest does not name; "
+        "a key apitest names (such as generation.max-examples) is an error here.",
+        file_only=True,
+    )
+
+
+# schemathesis config keys (and key prefixes) that apitest names itself: in [fuzz.schemathesis] they would fight the
+# named setting, and the command line could no longer override them.
+_NAMED = {
+    "base-url": "base_url",
+    "headers": "[auth.headers]",
+    "workers": "[fuzz] workers",
+    "request-timeout": "[fuzz] request_timeout",
+    "seed": "[fuzz] seed",
+    "generation.max-examples": "[fuzz] max_examples",
+    "generation.mode": "[fuzz] mode",
+    "phases": "[fuzz] phases",
+    "checks.max_response_time": "[fuzz] max_response_time",
+}
+
+
+def check_passthrough(settings: FuzzSettings, origin: Origin) -> None:
+    """[fuzz.schemathesis] passes what apitest does not name; a key apitest names belongs to apitest's setting."""
+    for dotted in _flatten(settings.schemathesis):
+        named = next((v for k, v in _NAMED.items() if dotted == k or dotted.startswith(k + ".")), None)
+        if named is None and dotted.startswith("checks.") and dotted.endswith(".enabled"):
+            named = "[fuzz] checks and exclude_checks"
+        if named is not None:
+            raise origin.error(
+                f"schemathesis.{dotted} is apitest's {named}; set it there (the command line can then override it)."
+            )
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            keys.extend(_flatten(value, dotted + "."))
+        else:
+            keys.append(dotted)
+    return keys
