@@ -9,7 +9,9 @@ when stdout is a terminal, never in xdist workers, and not under `-q -q`.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +55,12 @@ class FuzzProgress:
         if self._shown and now - self._drawn_at < REDRAW_EVERY_S and status.phase == self._phase:
             return
         self._drawn_at, self._phase = now, status.phase
-        text = render(self.suite, status, now - self._started, width=max(20, int(self._writer.fullwidth) - 1))
-        self._write(("" if self._shown else "\n") + "\r" + text + "\x1b[K")
+        with self._terminal():
+            # Measured with capture off: while an item runs, pytest's capture holds stdout's fd and the width
+            # would fall back to 80 columns.
+            width = max(20, int(self._writer.fullwidth) - 1)
+            text = render(self.suite, status, now - self._started, width=width)
+            self._reporter.write_raw(("" if self._shown else "\n") + "\r" + text + "\x1b[K", flush=True)
         self._shown = True
 
     def clear(self) -> None:
@@ -62,16 +68,18 @@ class FuzzProgress:
         if not self._shown:
             return
         column = int(self._writer.width_of_current_line)
-        self._write("\r\x1b[K\x1b[1A\r" + (f"\x1b[{column}C" if column else ""))
+        with self._terminal():
+            self._reporter.write_raw("\r\x1b[K\x1b[1A\r" + (f"\x1b[{column}C" if column else ""), flush=True)
         self._shown = False
 
-    def _write(self, raw: str) -> None:
+    @contextlib.contextmanager
+    def _terminal(self) -> Iterator[None]:
         # write_raw leaves pytest's idea of the current line alone: the bar is not part of pytest's output.
         if self._capture is None:
-            self._reporter.write_raw(raw, flush=True)
+            yield
             return
         with self._capture.global_and_fixture_disabled():
-            self._reporter.write_raw(raw, flush=True)
+            yield
 
 
 def render(suite: str, status: RunStatus, elapsed_s: float, *, width: int) -> str:

@@ -30,11 +30,13 @@ def test_render_is_one_line_that_fits():
     assert len(narrow) <= 50 and narrow.endswith("…")
 
 
-def run_in_terminal(argv: list[str], cwd: Path, columns: int = 110, rows: int = 50) -> bytes:
+def run_in_terminal(argv: list[str], cwd: Path, columns: int = 110, rows: int = 50, expect: int = 0) -> bytes:
+    """`argv`'s output in a pty of that size (known to the child only through the terminal, as in real life)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
-    env.pop("NO_COLOR", None)
+    env = {**os.environ, "TERM": "xterm-256color"}
+    for name in ("NO_COLOR", "COLUMNS", "LINES"):
+        env.pop(name, None)
     proc = subprocess.Popen(argv, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env)
     os.close(slave)
     chunks = []
@@ -47,7 +49,7 @@ def run_in_terminal(argv: list[str], cwd: Path, columns: int = 110, rows: int = 
             break
         chunks.append(chunk)
     os.close(master)
-    assert proc.wait(120) == 0, b"".join(chunks).decode(errors="replace")[-3000:]
+    assert proc.wait(120) == expect, b"".join(chunks).decode(errors="replace")[-3000:]
     return b"".join(chunks)
 
 
@@ -64,3 +66,17 @@ def test_bar_is_drawn_while_fuzzing_and_leaves_pytest_output_as_it_was(tmp_path)
     assert not [line for line in lines if "operations ·" in line], lines
     assert any(re.fullmatch(r"\S*apitest\.toml \.\.\. +\[100%\]", line) for line in lines), lines
     assert lines[-1].startswith("=") and "3 passed" in lines[-1]
+
+
+def test_the_bar_uses_the_whole_width_of_a_wide_terminal(tmp_path):
+    # a long suite name: at 80 columns the findings count and the elapsed time would be cut off
+    suite = tmp_path / "a-suite-with-a-rather-long-name-for-its-folder"
+    suite.mkdir()
+    (suite / "apitest.toml").write_text('serve = "tests.apps.inventory:buggy"\n[fuzz]\nmax_examples = 5\nseed = 1\n')
+    argv = [sys.executable, "-m", "apitest", "run", str(suite), "-p", "no:cacheprovider", "--rootdir", str(suite)]
+    argv += ["--apitest-formats", "json", "--apitest-report-dir", str(tmp_path / "out")]
+    drawn = ANSI.sub("", run_in_terminal(argv, ROOT, columns=160, expect=1).decode())
+    bars = [line for line in re.split(r"[\r\n]", drawn) if " operations · " in line]
+    assert bars, drawn[-2000:]
+    assert all(len(bar) <= 160 for bar in bars)
+    assert any(re.search(r"· [1-9]\d* findings? · \d+ s$", bar.rstrip()) for bar in bars), bars
