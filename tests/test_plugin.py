@@ -196,3 +196,16 @@ def test_report_dir_option(pytester, inventory_suite, tmp_path: Path):
     inventory_suite()
     pytester.runpytest("-k", "health", "--apitest-report-dir", str(tmp_path / "out"))
     assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_each_fuzz_item_reports_its_own_time_not_the_shared_engine_runs(pytester, inventory_suite):
+    inventory_suite()
+    result = pytester.runpytest("-p", "no:randomly")
+    assert result.ret == 0, result.stdout.str()
+    items = report(pytester)["items"]
+    junit = (pytester.path / "apitest-report" / "junit.xml").read_text()
+    times = {i["name"]: i["duration_s"] for i in items}
+    # the first item pulls the examples and coverage phases of every operation; it is charged only its own share
+    first = next(name for name in times if name == "GET /items/{item_id}")
+    assert times[first] < sum(times.values()) - times[first], times
+    assert f'name="{first}" time="{times[first]:.3f}"' in junit.replace("&#123;", "{")

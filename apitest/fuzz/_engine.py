@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import gc
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class FuzzRun:
     # The slowest request of each operation, as evidence for `slow_operation`.
     slowest: dict[str, tuple[float, str, Exchange]] = field(default_factory=dict)
     skipped: str | None = None
+    # Seconds the engine spent on this key: the time up to each of its events. The first item of a suite pulls the
+    # whole examples and coverage phases; this is what each operation took of that (JUnit, report.json).
+    busy_s: float = 0.0
 
 
 def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[str, Any]:
@@ -244,16 +248,19 @@ class SuiteRun:
         if self._stream is None:
             QUIET_GC.start()
             self._stream = from_schema(self._schema).execute()
+        started = time.perf_counter()
         try:
             event = next(self._stream)
         except StopIteration:
             self._finish()
             return
+        spent = time.perf_counter() - started
         if isinstance(event, events.ScenarioFinished):
             phase = event.phase.value
             key = STATEFUL_PHASE if phase == STATEFUL_PHASE else event.recorder.label
             sink = self._sink(key)
             run = self._runs[sink]
+            run.busy_s += spent
             _collect(event.recorder, run, self._seen[sink])
             if event.skip_reason and not event.recorder.interactions:
                 run.skipped = event.skip_reason
@@ -261,7 +268,9 @@ class SuiteRun:
                 self._done.add(key)
             self._through.add(key)
             self._report()
-        elif isinstance(event, events.PhaseStarted):
+        elif self._current is not None:  # phase changes, errors, the end: the item pulling waited for them
+            self._runs[self._current].busy_s += spent
+        if isinstance(event, events.PhaseStarted):
             self._phase, self._through = event.phase.name.value, set()
             self._report()
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value == self._final_phase:

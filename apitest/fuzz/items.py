@@ -85,7 +85,7 @@ class FuzzOperationItem(_FuzzItem):
             )
         if run.skipped and not run.cases and not findings:
             pytest.skip(run.skipped)
-        return ItemOutcome(findings=findings, cases=run.cases)
+        return ItemOutcome(findings=findings, cases=run.cases, duration_s=run.busy_s)
 
 
 class FuzzStatefulItem(_FuzzItem):
@@ -95,7 +95,7 @@ class FuzzStatefulItem(_FuzzItem):
         run = self._run()
         if not run.cases and not run.findings:
             pytest.skip("no stateful links in the spec, and none could be inferred")
-        return ItemOutcome(findings=run.findings, cases=run.cases)
+        return ItemOutcome(findings=run.findings, cases=run.cases, duration_s=run.busy_s)
 
 
 def _engine_run(item: _FuzzItem) -> SuiteRun:
