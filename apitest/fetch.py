@@ -6,8 +6,10 @@ than one GET. Redirects are followed and proxy settings from the environment hon
 
 from __future__ import annotations
 
+import base64
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -21,10 +23,12 @@ class Answer:
     text: str
 
 
-def get(url: str, timeout: float) -> Answer:
+def get(url: str, timeout: float, headers: Mapping[str, str] | None = None) -> Answer:
     """GET `url`; any HTTP status is an answer, only a failure to get one raises FetchError."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=dict(headers or {})), timeout=timeout
+        ) as response:
             return Answer(response.status, _text(response.read(), response.headers.get_content_charset()))
     except urllib.error.HTTPError as exc:
         with exc:
@@ -32,6 +36,11 @@ def get(url: str, timeout: float) -> Answer:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"{type(reason).__name__}: {reason}") from exc
+
+
+def basic_auth(username: str, password: str) -> str:
+    """The value of an `Authorization` header for HTTP basic authentication."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
 def _text(body: bytes, charset: str | None) -> str:

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import httpx
-
 from ..errors import ConfigError, PactFileError
+from ..fetch import FetchError, basic_auth, get
 from ..settings import ContractSettings
 from .pactfile import PactDocument, parse_pact, read_pact_file
 
@@ -61,26 +60,21 @@ def fetch_pacts(url: str, settings: ContractSettings) -> list[PactDocument]:
 
 
 def _fetch_json(url: str, settings: ContractSettings) -> Any:
-    auth: httpx.Auth | None = None
     headers = {"Accept": _ACCEPT}
     if settings.broker_token:
         headers["Authorization"] = f"Bearer {settings.broker_token}"
     elif settings.broker_username is not None:
-        auth = httpx.BasicAuth(settings.broker_username, settings.broker_password or "")
+        headers["Authorization"] = basic_auth(settings.broker_username, settings.broker_password or "")
     try:
-        response = httpx.get(url, headers=headers, auth=auth, timeout=settings.request_timeout, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise PactFileError(
-            f"{_public(url)}: cannot fetch the pact ({type(exc).__name__}: {exc}); is the broker running?"
-        ) from exc
-    if response.status_code != 200:
+        answer = get(url, settings.request_timeout, headers)
+    except FetchError as exc:
+        raise PactFileError(f"{_public(url)}: cannot fetch the pact ({exc}); is the broker running?") from exc
+    if answer.status != 200:
         hint = (
-            " Set [contracts] broker_token (or broker_username/broker_password)."
-            if response.status_code in (401, 403)
-            else ""
+            " Set [contracts] broker_token (or broker_username/broker_password)." if answer.status in (401, 403) else ""
         )
-        raise PactFileError(f"{_public(url)}: fetching the pact answered HTTP {response.status_code}.{hint}")
-    return _json(response.text, url)
+        raise PactFileError(f"{_public(url)}: fetching the pact answered HTTP {answer.status}.{hint}")
+    return _json(answer.text, url)
 
 
 def _json(text: str, url: str) -> Any:
