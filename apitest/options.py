@@ -138,3 +138,19 @@ def usage() -> str:
         lines += ["", "apitest: set only in a suite file (tables):"]
         lines += [f"  {s.suite_key}: {s.meta.help}" for s in file_only]
     return "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The README's settings table: every setting, how to set it, its default and what it does."""
+    rows = [
+        "| suite file | option | environment | default | what it sets |",
+        "|---|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        key = f"`{s.suite_key}`" if s.suite_key else "(run-wide: ini `" + str(s.ini) + "`)"
+        option = f"`{s.option}`" if s.option else "—"
+        env = f"`{s.env}`" if s.env else "—"
+        default = _show_default(s.default) if s.default not in (None, (), "", {}) else ""
+        text = s.meta.help.replace("|", "\\|")
+        rows.append(f"| {key} | {option} | {env} | {f'`{default}`' if default else ''} | {text} |")
+    return "\n".join(rows)

@@ -5,7 +5,7 @@
     apitest report --diff old/report.json new/report.json
 
 Exit status: 0 done (for --diff: no new findings and no load regression), 1 (--diff only) new findings or
-regressions, 2 bad arguments, 4 a file that is not a readable apitest report.json.
+regressions, 4 bad arguments or a file that is not a readable apitest report.json.
 """
 
 from __future__ import annotations
@@ -15,16 +15,24 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from ..baseline import DEFAULT_TOLERANCE, compare, parse_tolerance, read_report
-from ..errors import ApitestError
+from ..errors import ApitestError, ConfigError
 from ..results import RunResult
 
 INPUT_ERROR = 4
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake as one line and exit status 4 (pytest's usage error) instead of usage and 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message}; see `apitest report --help`.")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="apitest report",
         description="Render report.html / summary.md / junit.xml / report.json again from a report.json, or compare two runs.",
     )
@@ -59,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         tolerance = parse_tolerance(args.tolerance, "--tolerance")
         if args.diff:
             if args.report is not None or args.baseline is not None:
@@ -70,7 +78,7 @@ def main(argv: list[str]) -> int:
             parser.error("give a report.json to render, or --diff OLD NEW")
         return _render(args, tolerance)
     except ApitestError as exc:
-        print(f"apitest report: {exc}", file=sys.stderr)
+        print(f"ERROR: apitest report: {exc}", file=sys.stderr)
         return INPUT_ERROR
 
 

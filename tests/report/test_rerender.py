@@ -102,13 +102,14 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, capsys, content, message):
         path.write_text(content)
     assert main([str(path), "--md", str(tmp_path / "x.md")]) == 4
     err = capsys.readouterr().err
-    assert err.startswith(f"apitest report: {path}") and message in err and len(err.splitlines()) == 1
+    assert err.startswith(f"ERROR: apitest report: {path}") and message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "x.md").exists()
 
 
 def test_usage_errors(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main([])
-    assert exc.value.code == 2
-    assert "give a report.json to render, or --diff OLD NEW" in capsys.readouterr().err
+    assert main([]) == 4
+    err = capsys.readouterr().err
+    assert "give a report.json to render, or --diff OLD NEW" in err and len(err.splitlines()) == 1
+    assert main(["--diff", "only-one.json"]) == 4
+    assert "--diff: expected 2 arguments" in capsys.readouterr().err
     assert main(["x.json", "--tolerance", "ten"]) == 4
