@@ -227,7 +227,27 @@ class RunResult:
         getattr(self, bucket).append(record)
 
     def sort(self) -> None:
-        """Put every list in a canonical order, so merging worker files is order-independent."""
+        """Put every list in a canonical order, so merging worker files is order-independent.
+
+        Coverage of one operation recorded more than once (an undocumented method probed from each documented
+        operation of its path) becomes one entry: statuses and cases added up.
+        """
+        merged: dict[tuple[str, str], OperationCoverage] = {}
+        for c in self.coverage:
+            before = merged.get((c.suite, c.operation))
+            if before is not None:
+                seen = dict(before.seen)
+                for code, n in c.seen.items():
+                    seen[code] = seen.get(code, 0) + n
+                c = OperationCoverage(
+                    c.suite,
+                    c.operation,
+                    tuple(sorted({*before.documented, *c.documented})),
+                    dict(sorted(seen.items())),
+                    before.cases + c.cases,
+                )
+            merged[(c.suite, c.operation)] = c
+        self.coverage = list(merged.values())
         self.items.sort(key=lambda r: (r.nodeid, _canonical(r)))
         self.findings.sort(
             key=lambda f: (f.severity.rank, f.source, f.suite, f.operation or "", f.check, _canonical(f))

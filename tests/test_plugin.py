@@ -43,6 +43,11 @@ def test_clean_api_exits_zero_with_valid_report(pytester, inventory_suite):
     coverage = {c["operation"]: c for c in data["coverage"]}
     assert coverage["GET /items/{item_id}"]["documented"] == ["200", "404", "422"]
     assert "200" in coverage["GET /items/{item_id}"]["seen"]
+    # answers to probes with undocumented methods are counted under those methods, not under GET
+    assert "405" not in coverage["GET /health"]["seen"]
+    probes = [c for c in data["coverage"] if not c["documented"]]
+    assert probes and all(set(c["seen"]) <= {"405", "404", "501"} for c in probes), probes
+    assert {c["operation"].split()[1] for c in probes} <= {"/items/{item_id}", "/items", "/health"}
     assert (pytester.path / "apitest-report" / "summary.md").read_text().startswith("## apitest: ✅ passed")
 
 

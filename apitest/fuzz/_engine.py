@@ -347,6 +347,9 @@ def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str,
         out.cases += 1
         node = rec.cases.get(case_id)
         label = node.value.operation.label if node is not None else rec.label
+        if node is not None and interaction.request.method.upper() != node.value.operation.method.upper():
+            # a probe with another method (unsupported_method): its answer belongs to that method, not the operation
+            label = f"{interaction.request.method.upper()} {node.value.operation.path}"
         if interaction.response is not None:
             elapsed = interaction.response.elapsed * 1000
             out.statuses.setdefault(label, Counter())[interaction.response.status_code] += 1

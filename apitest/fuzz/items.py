@@ -66,15 +66,35 @@ class FuzzOperationItem(_FuzzItem):
         label = self.operation.label
         document = self.runtime.document(self.suite)
         seen = run.statuses.get(label, Counter())
+        documented = {op.label for op in operations(document)}
+        probes = {
+            other: counts
+            for other, counts in run.statuses.items()
+            if other != label and other.split(" ", 1)[1] == self.operation.path and other not in documented
+        }
         self.runtime.record(
             OperationCoverage(
                 suite=self.suite.name,
                 operation=label,
                 documented=documented_statuses(document, self.operation),
                 seen={str(k): v for k, v in sorted(seen.items())},
-                cases=run.cases,
+                cases=run.cases - sum(sum(c.values()) for c in probes.values()),
             )
         )
+        if probes:  # methods the spec does not document for this path: one row, "DELETE|PATCH|PUT /path"
+            answers: Counter[int] = Counter()
+            for counts in probes.values():
+                answers.update(counts)
+            methods = "|".join(sorted(other.split(" ", 1)[0] for other in probes))
+            self.runtime.record(
+                OperationCoverage(
+                    suite=self.suite.name,
+                    operation=f"{methods} {self.operation.path}",
+                    documented=(),
+                    seen={str(k): v for k, v in sorted(answers.items())},
+                    cases=sum(answers.values()),
+                )
+            )
         findings = list(run.findings)
         slow = practice.slow_operation(run.elapsed_ms.get(label, []), self.suite.fuzz.slow_operation_ms)
         if slow:

@@ -5,33 +5,83 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UnsafeTargetError, did_you_mean
 from ..items import ApitestItem, ItemOutcome
 from ..results import LoadResult, Source
-from ..settings import LoadProfile
+from ..settings import TOTAL, LoadProfile
+from ..stash import RUNTIME_KEY
 from .measurements import load_result
 from .progress import Progress
 from .runner import LoadRunError, RunSpec, run_profile
 from .safety import check_target
 from .shapes import plan
 from .slo import evaluate
-from .traffic import derive_traffic, render_locustfile
+from .traffic import Traffic, derive_traffic, render_locustfile
 
 if TYPE_CHECKING:
+    from ..runtime import Runtime
     from ..settings import Suite
 
 DEFAULT_LOCUSTFILE = Path("loadtests") / "locustfile.py"
 
 
 def collect_load(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item]:
+    runtime = parent.config.stash[RUNTIME_KEY]
     for name, profile in suite.load.profiles.items():
+        if _uses_spec_traffic(suite, profile) and _may_load(suite):
+            # Checked now, not after minutes of load: every gate must name an operation the profile will send.
+            traffic = runtime.cached("load:traffic", str(suite.file), lambda: _traffic(runtime, suite))
+            check_traffic_names(traffic, suite.load.weights, profile, f"{suite.file} [load.{name}]")
         yield LoadItem.from_parent(parent, name=f"load[{name}]", suite=suite, profile=profile)
+
+
+def _may_load(suite: Suite) -> bool:
+    """Whether load may go to the suite's base URL; when it may not, the item itself refuses (others still run)."""
+    if suite.base_url is None:
+        return True
+    try:
+        check_target(suite.base_url, suite.load.allow_hosts, str(suite.file))
+    except UnsafeTargetError:
+        return False
+    return True
+
+
+def _uses_spec_traffic(suite: Suite, profile: LoadProfile) -> bool:
+    return profile.locustfile is None and not (suite.root / DEFAULT_LOCUSTFILE).is_file()
+
+
+def _traffic(runtime: Runtime, suite: Suite) -> Traffic:
+    return derive_traffic(runtime.document(suite), suite.load.weights, suite.auth.headers)
+
+
+def check_traffic_names(traffic: Traffic, weights: Mapping[str, int], profile: LoadProfile, where: str) -> None:
+    """An SLO endpoint or a weight that names nothing the derived traffic sends is a ConfigError with a suggestion."""
+    sent = [r.name for r in traffic.requests]
+    left_out = dict(traffic.skipped)
+    known = [*sent, *left_out]
+    for name in weights:
+        if name not in known:
+            raise ConfigError(
+                f"{where.split(' [')[0]} [load] weights: {name!r} is no GET operation of the spec.{did_you_mean(name, known)}"
+            )
+    for slo in profile.slos:
+        if slo.scope == TOTAL or slo.scope in sent:
+            continue
+        if slo.scope in left_out:
+            raise ConfigError(
+                f"{where}: the SLO on {slo.scope!r} cannot be judged: the traffic derived from the spec leaves it out "
+                f"({left_out[slo.scope]})."
+            )
+        raise ConfigError(
+            f"{where}: the SLO on {slo.scope!r} names no operation of the traffic derived from the spec."
+            f"{did_you_mean(slo.scope, sent)} It sends: {', '.join(sent) or 'nothing'}."
+        )
 
 
 class LoadItem(ApitestItem):
@@ -53,7 +103,7 @@ class LoadItem(ApitestItem):
         check_target(base_url, suite.load.allow_hosts, self.where)
         progress = Progress(self.config, self.name)
         with tempfile.TemporaryDirectory(prefix="apitest-locustfile-") as scratch:
-            locustfile = self._locustfile(Path(scratch))
+            locustfile = self._locustfile(Path(scratch), progress)
             spec = RunSpec(
                 profile=profile.name,
                 host=base_url,
@@ -79,7 +129,7 @@ class LoadItem(ApitestItem):
         progress.close(summary_line(self.name, result))
         return ItemOutcome(findings=findings)
 
-    def _locustfile(self, scratch: Path) -> Path:
+    def _locustfile(self, scratch: Path, progress: Progress) -> Path:
         """The profile's locustfile, else the suite's loadtests/locustfile.py, else one derived from the spec."""
         suite, profile = self.suite, self.profile
         if profile.locustfile is not None:
@@ -90,7 +140,7 @@ class LoadItem(ApitestItem):
         default = suite.root / DEFAULT_LOCUSTFILE
         if default.is_file():
             return default.resolve()
-        traffic = derive_traffic(self.runtime.document(suite), suite.load.weights)
+        traffic = self.runtime.cached("load:traffic", str(suite.file), lambda: _traffic(self.runtime, suite))
         if not traffic.requests:
             why = (
                 "; ".join(f"{label}: {reason}" for label, reason in traffic.skipped[:5]) or "the spec has no operations"
@@ -98,6 +148,11 @@ class LoadItem(ApitestItem):
             raise ConfigError(
                 f'{self.where}: no operation of the spec can be loaded safely ({why}); write a locustfile and set locustfile = "...".'
             )
+        progress.announce(f"{self.name}: traffic derived from the spec (weight, operation):")
+        for request in traffic.requests:
+            progress.announce(f"  {request.weight:>4}  {request.name}")
+        for label, reason in traffic.skipped:
+            progress.announce(f"  left out  {label}: {reason}")
         title = str((self.runtime.document(suite).get("info") or {}).get("title", suite.name))
         # The file holds the suite's auth headers: private to this user, deleted after the run.
         path = scratch / f"apitest_traffic_{secrets.token_hex(4)}.py"

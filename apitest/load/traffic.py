@@ -2,10 +2,15 @@
 
 Only GET operations without a request body are used (load must not create or delete data), each with its path
 and required query parameters filled from the spec's examples (parameter `example`/`examples`, then the schema's
-`example`/`examples`/`enum`/`default`, then a numeric `minimum`). An operation that documents a 429 response is
-rate-limited by design and is left out: loading it measures the limiter, not the service. So is one whose
-parameters have no usable value. Reads of one resource weigh 3, collections 2, health/metrics endpoints 1;
-`[load] weights = {"GET /path" = N}` overrides (0 leaves an operation out).
+`example`/`examples`/`enum`/`default`, then a numeric `minimum`). Left out, each with its reason:
+
+- an operation that documents a 429 response: rate-limited by design, loading it measures the limiter;
+- one whose security requirements the suite's credentials do not meet: every request would be a 401;
+- one that is slow or unbounded by design: it takes a delay/duration parameter, streams, or only redirects;
+- one marked `x-apitest-load: false` in the spec, and one whose parameters have no usable value.
+
+Reads of one resource weigh 3, collections 2, health/metrics endpoints 1; `[load] weights = {"GET /path" = N}`
+overrides (0 leaves an operation out).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from urllib.parse import quote, urlencode
 from ..spec import HTTP_METHODS, resolve_pointer
 
 _OPERATIONAL = re.compile(r"/(health|healthz|livez|readyz|ready|live|status|ping|metrics|version)/?$", re.IGNORECASE)
+# A parameter that asks the server to wait: the operation is slow on purpose (httpbin's /delay/{delay}, /drip).
+_SLOW_PARAMETER = re.compile(r"^(delay|duration|sleep|wait|latency|timeout|seconds|secs)(_?(ms|s|seconds))?$", re.I)
+_STREAMING_MEDIA = ("text/event-stream", "application/x-ndjson", "application/stream+json")
 _NO_VALUE = object()
 
 
@@ -36,8 +44,12 @@ class Traffic:
     skipped: tuple[tuple[str, str], ...] = ()  # (operation label, why it is not in the mix)
 
 
-def derive_traffic(document: Mapping[str, Any], weights: Mapping[str, int] | None = None) -> Traffic:
+def derive_traffic(
+    document: Mapping[str, Any], weights: Mapping[str, int] | None = None, headers: Mapping[str, str] | None = None
+) -> Traffic:
+    """The mix of safe reads to load; `headers` are the credentials the suite sends (they decide what is allowed)."""
     weights = weights or {}
+    sent = {name.lower() for name in (headers or {})}
     requests: list[Request] = []
     skipped: list[tuple[str, str]] = []
     base_path = str(document.get("basePath", "")).rstrip("/") if "swagger" in document else ""
@@ -50,34 +62,83 @@ def derive_traffic(document: Mapping[str, Any], weights: Mapping[str, int] | Non
             if not isinstance(operation, dict):
                 continue
             label = f"{method.upper()} {path}"
-            reason = _unsuitable(document, method, operation)
+            parameters = [
+                _resolve(document, p) for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+            ]
+            reason = _unsuitable(document, method, operation, parameters, sent)
             if reason is None and weights.get(label, 1) == 0:
                 reason = "weight 0 in [load] weights"
             if reason is not None:
                 skipped.append((label, reason))
                 continue
             try:
-                concrete, headers = _fill(
-                    document, path, [*item.get("parameters", []), *operation.get("parameters", [])]
-                )
+                concrete, required = _fill(document, path, parameters)
             except _NoExampleError as exc:
                 skipped.append((label, f"no example value for parameter {exc}"))
                 continue
             weight = weights.get(label, _default_weight(path))
-            requests.append(Request(name=label, path=base_path + concrete, weight=weight, headers=headers))
+            requests.append(Request(name=label, path=base_path + concrete, weight=weight, headers=required))
     return Traffic(tuple(requests), tuple(skipped))
 
 
-def _unsuitable(document: Mapping[str, Any], method: str, operation: Mapping[str, Any]) -> str | None:
+def _unsuitable(
+    document: Mapping[str, Any], method: str, operation: Mapping[str, Any], parameters: list[Any], sent: set[str]
+) -> str | None:
     if method != "get":
         return "not a safe read (only GET is loaded)"
+    if operation.get("x-apitest-load") is False:
+        return "x-apitest-load: false in the spec"
     if operation.get("deprecated"):
         return "deprecated"
     if "requestBody" in operation:
         return "takes a request body"
-    if "429" in {str(code) for code in (operation.get("responses") or {})}:
+    responses = {str(code): _resolve(document, r) for code, r in (operation.get("responses") or {}).items()}
+    if "429" in responses:
         return "rate-limited by design (documents 429)"
+    missing = _missing_credentials(document, operation, sent)
+    if missing is not None:
+        return f"needs credentials the suite does not send ({missing}); add them to [auth.headers]"
+    for param in parameters:
+        if isinstance(param, dict) and _SLOW_PARAMETER.match(str(param.get("name", ""))):
+            return f"slow by design (takes a {param['name']!r} parameter)"
+    if responses and all(code.startswith("3") for code in responses):
+        return "answers only with redirects"
+    for response in responses.values():
+        content = response.get("content") if isinstance(response, dict) else None
+        if isinstance(content, dict) and any(media.split(";")[0] in _STREAMING_MEDIA for media in content):
+            return "streams its answer"
     return None
+
+
+def _missing_credentials(document: Mapping[str, Any], operation: Mapping[str, Any], sent: set[str]) -> str | None:
+    """What the operation's security asks that the suite's headers do not carry, or None when one alternative is met.
+
+    Only headers count: an apiKey in the query or a cookie is not sent by the derived traffic.
+    """
+    requirements = operation.get("security", document.get("security"))
+    if not isinstance(requirements, list) or not requirements:
+        return None
+    schemes = (document.get("components") or {}).get("securitySchemes") or document.get("securityDefinitions") or {}
+    wanted: list[str] = []
+    for alternative in requirements:
+        if not isinstance(alternative, dict) or not alternative:
+            return None  # `{}`: anonymous access is allowed
+        unmet = [name for name in alternative if not _met(_resolve(document, schemes.get(name)), sent)]
+        if not unmet:
+            return None
+        wanted.append(" and ".join(unmet))
+    return " or ".join(wanted)
+
+
+def _met(scheme: Any, sent: set[str]) -> bool:
+    if not isinstance(scheme, dict):
+        return False
+    kind = str(scheme.get("type", ""))
+    if kind == "apiKey":
+        return scheme.get("in") == "header" and str(scheme.get("name", "")).lower() in sent
+    if kind in ("http", "basic", "oauth2", "openIdConnect"):
+        return "authorization" in sent
+    return False
 
 
 def _default_weight(path: str) -> int:
@@ -93,8 +154,7 @@ class _NoExampleError(Exception):
 def _fill(document: Mapping[str, Any], path: str, parameters: list[Any]) -> tuple[str, dict[str, str]]:
     """The path with its parameters filled, plus the required query string and headers."""
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for raw in parameters:
-        param = _resolve(document, raw)
+    for param in parameters:
         if isinstance(param, dict) and "name" in param and "in" in param:
             merged[(str(param["in"]), str(param["name"]))] = param  # operation-level parameters override path-level
     query: list[tuple[str, str]] = []

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..results import RunResult, Source
+from ..results import RunResult, SloResult, Source
+from ..settings.load import TOTAL
 
 VERDICT_ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
 MAX_ROWS = 50
@@ -59,21 +60,23 @@ def render_markdown(result: RunResult) -> str:
             "",
             "### Load",
             "",
-            "| profile | requests | failures | rps | p95 ms | p99 ms | SLOs |",
+            "| profile | requests | failures | rps | p95 ms (all) | p99 ms (all) | SLOs: measured vs allowed |",
             "|---|---:|---:|---:|---:|---:|---|",
         ]
         for r in result.load:
-            slos = (
-                ", ".join(
-                    f"{'✅' if x.passed else '❌'} {_cell(x.metric)} {x.measured:g}/{x.allowed:g}" for x in r.slos
-                )
-                or "-"
-            )
+            slos = ", ".join(_slo_cell(x) for x in r.slos) or "-"
             t = r.total
             lines.append(
                 f"| {_cell(r.profile)} | {t.requests} | {t.failures} | {t.rps:.1f} | {t.p95_ms:.0f} | {t.p99_ms:.0f} | {slos} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _slo_cell(slo: SloResult) -> str:
+    """`✅ p95_ms 120 ≤ 250` for the profile's total; an endpoint's gate names the endpoint."""
+    scope = "" if slo.scope == TOTAL else f"{_code(slo.scope)} "
+    sign = "≥" if slo.metric == "min_rps" else "≤"
+    return f"{'✅' if slo.passed else '❌'} {scope}{_cell(slo.metric)} {slo.measured:g} {sign} {slo.allowed:g}"
 
 
 def _finding_lines(result: RunResult) -> list[str]:

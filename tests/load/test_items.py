@@ -45,6 +45,13 @@ p95_ms = 100
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
+            "load[[]reads[]]: traffic derived from the spec (weight, operation):",
+            "     2  GET /slow",
+            "  left out  GET /limited: rate-limited by design (documents 429)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
             "*[[]medium[]] slo.p95_ms on GET /slow: p95 latency above SLO",
             "*p95 latency of GET /slow was 2* ms; the SLO allows at most 100 ms (profile 'reads', * requests in 4.0 s).",
         ]
@@ -67,6 +74,33 @@ def test_a_host_that_is_not_loopback_is_refused(pytester, write_suite):
     result = pytester.runpytest("--apitest-report-dir=report")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(
-        ["*[[]load.remote[]]: refusing to load 192.0.2.10 (http://192.0.2.10:8080)*allow_hosts*"]
+        ["apitest: *[[]load.remote[]]: refusing to load 192.0.2.10 (http://192.0.2.10:8080)*allow_hosts*"]
     )
-    assert "LoadItem" not in result.stdout.str()  # one line, no traceback
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[load.x]\nduration = 60\n[load.x.slo."GET /slwo"]\np95_ms = 100\n',
+            "[[]load.x[]]: the SLO on 'GET /slwo' names no operation of the traffic derived from the spec. "
+            "Did you mean 'GET /slow'?*",
+        ),
+        (
+            '[load.x]\nduration = 60\n[load.x.slo."GET /limited"]\np95_ms = 100\n',
+            "*the SLO on 'GET /limited' cannot be judged: the traffic derived from the spec leaves it out "
+            "(rate-limited by design (documents 429)).",
+        ),
+        (
+            '[load]\nweights = {"GET /fats" = 2}\n[load.x]\nduration = 60\n',
+            "*weights: 'GET /fats' is no GET operation of the spec. Did you mean 'GET /fast'?",
+        ),
+    ],
+)
+def test_gates_and_weights_naming_no_operation_fail_before_any_load(pytester, write_suite, body, message):
+    write_suite(body)
+    result = pytester.runpytest("--apitest-report-dir=report")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: apitest: *" + message])
+    assert "load[x]" not in result.stdout.str()  # refused at collection: no load was sent

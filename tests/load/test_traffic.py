@@ -92,7 +92,7 @@ def test_swagger2_base_path_and_x_example():
 
 
 def test_the_demo_mix_reads_the_seeded_catalogue_and_leaves_out_the_rate_limited_stats():
-    traffic = derive_traffic(create_app().openapi())
+    traffic = derive_traffic(create_app().openapi(), headers={"X-API-Key": "demo-key"})
     paths = {r.name: r.path for r in traffic.requests}
     assert paths["GET /v1/books/{book_id}"] == "/v1/books/1"
     assert paths["GET /v1/orders/{order_id}"] == "/v1/orders/1"
@@ -111,3 +111,69 @@ def test_rendered_locustfile_is_valid_python_holding_the_mix():
     assert ("GET /items/{item_id}", "/items/7", 3, {"X-API-Key": "k"}) in requests
     assert len(requests) == len(traffic.requests)
     assert "wait_time = between(0.5, 1.5)" in source and "class ApiTraffic(FastHttpUser):" in source
+
+
+def test_operations_the_suites_credentials_cannot_call_are_left_out():
+    doc = {
+        "openapi": "3.0.3",
+        "components": {
+            "securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "query": {"type": "apiKey", "in": "query", "name": "token"},
+            }
+        },
+        "security": [{"key": []}],
+        "paths": {
+            "/keyed": {"get": {"responses": {"200": {"description": "ok"}}}},
+            "/bearer": {"get": {"security": [{"bearer": []}], "responses": {"200": {"description": "ok"}}}},
+            "/either": {"get": {"security": [{"query": []}, {}], "responses": {"200": {"description": "ok"}}}},
+            "/open": {"get": {"security": [], "responses": {"200": {"description": "ok"}}}},
+        },
+    }
+    anonymous = derive_traffic(doc)
+    assert [r.name for r in anonymous.requests] == ["GET /either", "GET /open"]
+    reasons = dict(anonymous.skipped)
+    assert reasons["GET /keyed"] == "needs credentials the suite does not send (key); add them to [auth.headers]"
+    assert reasons["GET /bearer"].startswith("needs credentials the suite does not send (bearer)")
+    keyed = derive_traffic(doc, headers={"x-api-key": "k"})
+    assert [r.name for r in keyed.requests] == ["GET /keyed", "GET /either", "GET /open"]
+    assert [r.name for r in derive_traffic(doc, headers={"Authorization": "Bearer t"}).requests] == [
+        "GET /bearer",
+        "GET /either",
+        "GET /open",
+    ]
+
+
+def test_operations_slow_or_unbounded_by_design_are_left_out():
+    ok = {"200": {"description": "ok"}}
+    doc = {
+        "swagger": "2.0",
+        "paths": {
+            "/delay/{delay}": {
+                "get": {
+                    "parameters": [{"name": "delay", "in": "path", "required": True, "type": "integer"}],
+                    "responses": ok,
+                }
+            },
+            "/drip": {"get": {"parameters": [{"name": "duration", "in": "query", "type": "number"}], "responses": ok}},
+            "/redirect/{n}": {
+                "get": {
+                    "parameters": [{"name": "n", "in": "path", "required": True, "type": "integer"}],
+                    "responses": {"302": {"description": "moved"}},
+                }
+            },
+            "/events": {"get": {"responses": {"200": {"description": "x", "content": {"text/event-stream": {}}}}}},
+            "/private": {"get": {"x-apitest-load": False, "responses": ok}},
+            "/plain": {"get": {"responses": ok}},
+        },
+    }
+    traffic = derive_traffic(doc)
+    assert [r.name for r in traffic.requests] == ["GET /plain"]
+    assert dict(traffic.skipped) == {
+        "GET /delay/{delay}": "slow by design (takes a 'delay' parameter)",
+        "GET /drip": "slow by design (takes a 'duration' parameter)",
+        "GET /redirect/{n}": "answers only with redirects",
+        "GET /events": "streams its answer",
+        "GET /private": "x-apitest-load: false in the spec",
+    }

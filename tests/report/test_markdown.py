@@ -14,7 +14,7 @@ def test_summary_has_every_side():
     assert md.startswith("## apitest: ❌ failed\n")
     assert "| fuzz | 3 | 3 | 3 |" in md and "| contract | 2 | 1 | 1 |" in md and "| load | 1 | 1 | 1 |" in md
     assert "| critical | fuzz | `GET /books/{id}` | not\\_a\\_server\\_error | Server error |" in md
-    assert "| spike | 24000 | 12 | 400.0 | 62 | 64 | ❌ p95\\_ms 62/50, ✅ error\\_rate 0.0005/0.01 |" in md
+    assert "| spike | 24000 | 12 | 400.0 | 62 | 64 | ❌ p95\\_ms 62 ≤ 50, ✅ error\\_rate 0.0005 ≤ 0.01 |" in md
 
 
 def test_target_text_cannot_add_markup():
@@ -65,3 +65,15 @@ def test_append_step_summary(tmp_path: Path):
 def test_append_step_summary_to_an_unwritable_place_does_not_raise(tmp_path: Path, capsys):
     assert append_step_summary(sample_run(), {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "x.md")}) is None
     assert "cannot append the summary to GITHUB_STEP_SUMMARY" in capsys.readouterr().err
+
+
+def test_an_endpoints_slo_names_its_endpoint():
+    import dataclasses
+
+    from apitest.results import SloResult
+
+    run = sample_run()
+    gate = SloResult("p99_ms", "GET /books/{id}", allowed=500.0, measured=28.0, passed=True)
+    run.load = [dataclasses.replace(run.load[0], slos=(gate,))]
+    md = render_markdown(run)
+    assert "| 62 | 64 | ✅ `GET /books/{id}` p99\\_ms 28 ≤ 500 |" in md
