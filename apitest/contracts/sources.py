@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from ..errors import ConfigError, PactFileError
 from ..fetch import FetchError, basic_auth, get
@@ -61,12 +61,15 @@ def fetch_pacts(url: str, settings: ContractSettings) -> list[PactDocument]:
 
 def _fetch_json(url: str, settings: ContractSettings) -> Any:
     headers = {"Accept": _ACCEPT}
+    parts = urlsplit(url)
     if settings.broker_token:
         headers["Authorization"] = f"Bearer {settings.broker_token}"
     elif settings.broker_username is not None:
         headers["Authorization"] = basic_auth(settings.broker_username, settings.broker_password or "")
+    elif parts.username is not None:  # credentials in the URL itself: sent as basic auth, never shown
+        headers["Authorization"] = basic_auth(unquote(parts.username), unquote(parts.password or ""))
     try:
-        answer = get(url, settings.request_timeout, headers)
+        answer = get(_public(url), settings.request_timeout, headers)
     except FetchError as exc:
         raise PactFileError(f"{_public(url)}: cannot fetch the pact ({exc}); is the broker running?") from exc
     if answer.status != 200:

@@ -26,5 +26,7 @@ def test_a_missing_source_is_a_config_error_unless_it_is_where_pacts_get_written
 
 
 def test_an_unreachable_pact_url_is_a_pact_file_error(tmp_path):
-    with pytest.raises(PactFileError, match=r"http://127.0.0.1:9/pacts/x: cannot fetch the pact \(ConnectError"):
+    with pytest.raises(
+        PactFileError, match=r"http://127.0.0.1:9/pacts/x: cannot fetch the pact \(ConnectionRefusedError"
+    ):
         load_pacts(settings(tmp_path, pacts=["http://user:pw@127.0.0.1:9/pacts/x"], request_timeout=1), "apitest.toml")
