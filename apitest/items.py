@@ -12,7 +12,7 @@ import pytest
 
 from .errors import ApitestError, TargetError
 from .redact import redact_finding
-from .results import Finding, ItemResult, Outcome, RunError, Source
+from .results import Finding, ItemResult, Outcome, RunError, Source, format_findings
 from .stash import RUNTIME_KEY
 
 if TYPE_CHECKING:
@@ -118,15 +118,3 @@ class ApitestItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"{self.source.value}: {self.name}"
-
-
-def format_findings(findings: Sequence[Finding]) -> str:
-    lines = []
-    for f in findings:
-        where = f" on {f.operation}" if f.operation else ""
-        lines.append(f"[{f.severity.value}] {f.check}{where}: {f.title}")
-        for line in f.message.strip().splitlines()[:8]:
-            lines.append(f"    {line}")
-        if f.curl:
-            lines.append(f"    reproduce: {f.curl}")
-    return "\n".join(lines)

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -371,3 +372,15 @@ def _convert(tp: Any, value: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, StrEnum):
         return tp(value)
     return value
+
+
+def format_findings(findings: Sequence[Finding]) -> str:
+    lines = []
+    for f in findings:
+        where = f" on {f.operation}" if f.operation else ""
+        lines.append(f"[{f.severity.value}] {f.check}{where}: {f.title}")
+        for line in f.message.strip().splitlines()[:8]:
+            lines.append(f"    {line}")
+        if f.curl:
+            lines.append(f"    reproduce: {f.curl}")
+    return "\n".join(lines)

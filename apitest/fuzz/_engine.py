@@ -27,7 +27,7 @@ from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
-from .progress import RunStatus
+from .status import RunStatus
 
 if TYPE_CHECKING:
     from schemathesis.engine.core import EventStream

@@ -12,21 +12,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from .status import RunStatus
+
 REDRAW_EVERY_S = 0.1
-
-
-@dataclass(frozen=True, slots=True)
-class RunStatus:
-    phase: str
-    operations_done: int
-    operations: int
-    cases: int
-    findings: int
 
 
 class FuzzProgress:

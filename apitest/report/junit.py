@@ -5,8 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from ..items import format_findings
-from ..results import Finding, Outcome, RunResult
+from ..results import Finding, Outcome, RunResult, format_findings
 
 
 def render_junit(result: RunResult) -> str:

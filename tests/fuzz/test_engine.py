@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from apitest.fuzz import _engine
-from apitest.fuzz.progress import RunStatus
+from apitest.fuzz.status import RunStatus
 from apitest.results import Source
 from apitest.settings import STATEFUL_PHASE, STATELESS_PHASES, resolve_suite as load_suite
 from apitest.target import ServedApp

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pyte
 
-from apitest.fuzz.progress import RunStatus, render
+from apitest.fuzz.progress import render
+from apitest.fuzz.status import RunStatus
 
 ROOT = Path(__file__).parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
