@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .errors import ApitestError, TargetError
-from .redact import redact_finding
 from .results import Finding, ItemResult, Outcome, RunError, Source, format_findings
 from .stash import RUNTIME_KEY
 
@@ -71,15 +70,13 @@ class ApitestItem(pytest.Item):
         try:
             result = self.execute()
             own_time = result.duration_s
-            findings = [self._complete(f) for f in result.findings]
+            findings = [self.runtime.record(self._complete(f)) for f in result.findings]
             self.cases = result.cases
-            for finding in findings:
-                self.runtime.record(finding)
             if findings:
                 outcome = Outcome.FAILED
                 raise FindingsFailed(findings)
         except ApitestError as exc:
-            outcome, error = Outcome.ERROR, str(exc)
+            outcome, error = Outcome.ERROR, self.runtime.redact(str(exc))
             self.runtime.record(RunError(message=error, item=self.nodeid))
             if isinstance(exc, TargetError):
                 # The API is gone: every item left would fail the same way. The run ends with exit status 4.
@@ -88,7 +85,7 @@ class ApitestItem(pytest.Item):
         except (FindingsFailed, SetupProblem, pytest.skip.Exception):
             raise
         except Exception as exc:
-            outcome, error = Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+            outcome, error = Outcome.ERROR, self.runtime.redact(f"{type(exc).__name__}: {exc}")
             raise
         finally:
             self.runtime.record(
@@ -106,8 +103,7 @@ class ApitestItem(pytest.Item):
             )
 
     def _complete(self, finding: Finding) -> Finding:
-        finding = dataclasses.replace(finding, suite=finding.suite or self.suite.name, item=finding.item or self.nodeid)
-        return redact_finding(finding, self.suite.auth.secrets)
+        return dataclasses.replace(finding, suite=finding.suite or self.suite.name, item=finding.item or self.nodeid)
 
     def repr_failure(self, excinfo: ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, FindingsFailed):

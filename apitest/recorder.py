@@ -10,23 +10,34 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import TypeVar
 
+from .redact import Redactor
 from .results import RECORD_KINDS, Record, RunMeta, RunResult, from_json, to_json
+
+R = TypeVar("R", bound=Record)
 
 
 class Recorder:
-    """Appends records to `folder/records-<name>.jsonl`, one JSON line each, flushed at once."""
+    """Appends records to `folder/records-<name>.jsonl`, one JSON line each, flushed at once.
 
-    def __init__(self, folder: Path, name: str) -> None:
+    Every record passes through `redactor` first: this is the one place secrets are masked, for every record type.
+    """
+
+    def __init__(self, folder: Path, name: str, redactor: Redactor | None = None) -> None:
         self.path = folder / f"records-{name}.jsonl"
+        self.redactor = redactor or Redactor()
         self._lock = threading.Lock()
 
-    def record(self, record: Record) -> None:
+    def record(self, record: R) -> R:
+        """Writes `record`, masked; returns the masked record (what any other output must show)."""
+        record = self.redactor.record(record)
         line = json.dumps({"kind": type(record).__name__, "data": to_json(record)}, separators=(",", ":"))
         with self._lock:
             # Made on the first record, so a pytest run that collects no suite leaves no folder behind.
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._append(line)
+        return record
 
     def _append(self, line: str) -> None:
         with self.path.open("a", encoding="utf-8") as fh:

@@ -1,61 +1,119 @@
-"""Secrets never leave the process: configured credentials and sensitive headers are masked in every output."""
+"""Secrets never leave the process: one `Redactor` masks them in every record, whatever its type.
+
+What is masked, always with one marker (`MASK`):
+
+* every configured secret value (the suite's auth headers, broker credentials, a password in a URL), wherever it
+  appears: headers, query strings, bodies, URLs, curl lines, messages, details; also URL-encoded, and the token of
+  `Bearer TOKEN` / `Basic CREDENTIALS` on its own;
+* the values of headers whose name says they carry a credential (`Authorization`, `Cookie`, `X-API-Key`,
+  `*-Token`, ...), in header tables and in curl `-H` arguments: by header *name* only, so an ordinary body field
+  such as `author` stays visible;
+* a password in a URL's userinfo (`https://user:pw@host`), and schemathesis's own "[Filtered]" marker.
+
+The recorder (`recorder.Recorder`) passes every record through `Redactor.record`, so every output (report.json,
+report.html, summary.md, junit.xml, the terminal) is built from masked data.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from collections.abc import Iterable, Mapping
-
-from .results import Exchange, Finding
+from enum import Enum
+from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
 
 MASK = "[REDACTED]"
-_SENSITIVE_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|password|session", re.IGNORECASE)
+MIN_SECRET = 3  # shorter values would mask ordinary text
+
+# Header names whose values are credentials.
+SENSITIVE_HEADER = re.compile(
+    r"^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|.*[-_]token|token|.*secret.*"
+    r"|.*password.*|.*session.*|x-auth.*|x-csrf.*|x-xsrf.*)$",
+    re.IGNORECASE,
+)
+_CURL_HEADER = re.compile(r"(?P<q>['\"])(?P<name>[A-Za-z0-9_-]+): (?P<value>[^'\"]*)(?P=q)")
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@'\"]*):(?P<password>[^/\s@'\"]+)@", re.I)
+_SCHEMES = ("Bearer ", "Basic ", "Token ", "Digest ")
+
+R = TypeVar("R")
 
 
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
+class Redactor:
+    """Masks secrets; `add()` them as suites are read. Safe to share between threads."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            for value in (secret, *(secret[len(s) :] for s in _SCHEMES if secret.startswith(s))):
+                value = value.strip()
+                if len(value) >= MIN_SECRET:
+                    forms.update({value, quote(value, safe=""), quote_plus(value)})
+        with self._lock:
+            if forms <= self._secrets:
+                return
+            self._secrets |= forms
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self._secrets)
+
+    def text(self, text: str) -> str:
+        """A string with secrets, credentials in curl `-H` arguments and URL passwords masked."""
+        pattern = self._pattern
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+        if "[Filtered]" in text:
+            text = text.replace("[Filtered]", MASK)
+        if "://" in text and "@" in text:
+            text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+        if "-H" in text or "--header" in text:
+            text = _CURL_HEADER.sub(_mask_curl_header, text)
+        return text
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return {k: MASK if SENSITIVE_HEADER.match(k) else self.text(v) for k, v in headers.items()}
+
+    def record(self, record: R) -> R:
+        """`record` (any of the result model's dataclasses) with every string in it masked."""
+        return self._walk(record, "")  # type: ignore[no-any-return]
+
+    def _walk(self, value: Any, name: str) -> Any:
+        if isinstance(value, Enum):  # Source, Severity, Outcome: names of ours, never secrets
+            return value
+        if isinstance(value, str):
+            masked = self.text(value)
+            return value if masked == value else masked
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {}
+            for f in dataclasses.fields(value):
+                before = getattr(value, f.name)
+                after = self._walk(before, f.name)
+                if after is not before:
+                    changes[f.name] = after
+            return dataclasses.replace(value, **changes) if changes else value
+        if isinstance(value, Mapping):
+            if name.endswith("headers"):
+                return self.headers(value)
+            return {k: self._walk(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self._walk(v, name) for v in value)
+        return value
 
 
-def redact_headers(headers: Mapping[str, str], secrets: Iterable[str]) -> dict[str, str]:
-    secrets = tuple(secrets)
-    return {k: MASK if _SENSITIVE_HEADER.search(k) else redact_text(v, secrets) for k, v in headers.items()}
-
-
-def redact_finding(finding: Finding, secrets: Iterable[str]) -> Finding:
-    secrets = tuple(secrets)
-    exchange = finding.exchange
-    if exchange is not None:
-        exchange = dataclasses.replace(
-            exchange,
-            url=redact_text(exchange.url, secrets),
-            request_headers=redact_headers(exchange.request_headers, secrets),
-            request_body=redact_text(exchange.request_body, secrets)
-            if exchange.request_body
-            else exchange.request_body,
-            response_headers=redact_headers(exchange.response_headers, secrets),
-            response_body=redact_text(exchange.response_body, secrets)
-            if exchange.response_body
-            else exchange.response_body,
-        )
-    return dataclasses.replace(
-        finding,
-        message=redact_text(finding.message, secrets),
-        curl=redact_curl(finding.curl, secrets) if finding.curl else finding.curl,
-        exchange=exchange,
-    )
-
-
-def redact_curl(curl: str, secrets: Iterable[str]) -> str:
-    """Mask configured secrets and the values of sensitive `-H 'Name: value'` headers in a curl line."""
-    curl = redact_text(curl, secrets)
-
-    def mask(match: re.Match[str]) -> str:
-        name = match["name"]
-        return f"{match['q']}{name}: {MASK}{match['q']}" if _SENSITIVE_HEADER.search(name) else match[0]
-
-    return re.sub(r"(?P<q>['\"])(?P<name>[A-Za-z0-9-]+): [^'\"]*(?P=q)", mask, curl)
+def _mask_curl_header(match: re.Match[str]) -> str:
+    if SENSITIVE_HEADER.match(match["name"]):
+        return f"{match['q']}{match['name']}: {MASK}{match['q']}"
+    return match[0]
 
 
 def truncate(text: str | None, limit: int = 4096) -> str | None:
@@ -64,4 +122,4 @@ def truncate(text: str | None, limit: int = 4096) -> str | None:
     return text[:limit] + f"... [{len(text) - limit} more characters]"
 
 
-__all__ = ["MASK", "Exchange", "redact_curl", "redact_finding", "redact_headers", "redact_text", "truncate"]
+__all__ = ["MASK", "SENSITIVE_HEADER", "Redactor", "truncate"]

@@ -19,6 +19,7 @@ from .spec import declared_base_url, load_document
 from .target import ServedApp, check_reachable
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Record)
 
 
 class Runtime:
@@ -31,8 +32,12 @@ class Runtime:
         self._served: list[ServedApp] = []
         self._closers: list[Callable[[], None]] = []
 
-    def record(self, record: Record) -> None:
-        self.recorder.record(record)
+    def record(self, record: R) -> R:
+        """Records `record` with every secret masked, and returns the masked record for any other output."""
+        return self.recorder.record(record)
+
+    def redact(self, text: str) -> str:
+        return self.recorder.redactor.text(text)
 
     def cached(self, kind: str, key: str, make: Callable[[], T]) -> T:
         """`make()` once per (kind, key) in this process; an error is cached too, so it is raised once per item."""
@@ -48,7 +53,12 @@ class Runtime:
         return value  # type: ignore[no-any-return]
 
     def suite(self, path: Path) -> Suite:
-        return self.cached("suite", str(path), lambda: resolve_suite(path, self.given))
+        return self.cached("suite", str(path), lambda: self._read(path))
+
+    def _read(self, path: Path) -> Suite:
+        suite = resolve_suite(path, self.given)
+        self.recorder.redactor.add(suite.secrets)
+        return suite
 
     def base_url(self, suite: Suite) -> str:
         """The suite's base URL, reachable: `base_url`, else the `serve`d app (started on first use and kept for the
@@ -105,4 +115,15 @@ class Runtime:
             closer()
         for served in self._served:
             served.close()
+            self._mask_log(served.log)
         self._served.clear()
+
+    def _mask_log(self, log: Path) -> None:
+        """The served app's own output (it may echo the credentials it received) is masked like every record."""
+        try:
+            text = log.read_text(encoding="utf-8", errors="replace")
+            masked = self.recorder.redactor.text(text)
+            if masked != text:
+                log.write_text(masked, encoding="utf-8")
+        except OSError:
+            pass

@@ -30,6 +30,7 @@ class ServedApp:
         sock.bind(("127.0.0.1", 0))
         sock.listen(2048)
         self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.log = log
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
         argv = [
             sys.executable,

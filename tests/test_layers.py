@@ -17,8 +17,8 @@ LAYERS: dict[str, int] = {
     "apitest.settings": 1,
     "apitest.fetch": 1,
     "apitest.refs": 1,
+    "apitest.redact": 1,
     "apitest": 2,  # the package's __init__: errors, results, the version
-    "apitest.redact": 2,
     "apitest.recorder": 2,
     "apitest.spec": 2,
     "apitest.target": 2,

@@ -214,3 +214,29 @@ def test_each_fuzz_item_reports_its_own_time_not_the_shared_engine_runs(pytester
     first = next(name for name in times if name == "GET /items/{item_id}")
     assert times[first] < sum(times.values()) - times[first], times
     assert f'name="{first}" time="{times[first]:.3f}"' in junit.replace("&#123;", "{")
+
+
+def test_credentials_a_target_echoes_reach_no_output(pytester, monkeypatch):
+    token = "s3cr3t-Tok3n-value"
+    monkeypatch.setenv("ECHO_TOKEN", token)
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.makepyfile(echo=(ROOT / "tests" / "apps" / "echo.py").read_text())
+    pytester.path.joinpath("apitest.toml").write_text(
+        'serve = "echo:app"\n[auth.headers]\nAuthorization = "Bearer ${ECHO_TOKEN}"\n'
+        "[fuzz]\nmax_examples = 20\nseed = 1\n"
+    )
+    result = pytester.runpytest("--junitxml=pytest-junit.xml")
+    assert result.ret == 1, result.stdout.str()
+    outputs = {"terminal": result.stdout.str() + result.stderr.str()}
+    for path in pytester.path.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".jsonl", ".html", ".md", ".xml", ".log"):
+            outputs[str(path.relative_to(pytester.path))] = path.read_text(errors="replace")
+    assert "apitest-report/serve-test_credentials_a_target_echoes_reach_no_output0.log" in outputs
+    leaked = [name for name, text in outputs.items() if token in text]
+    assert leaked == [], leaked
+    data = report(pytester)
+    evidence = [f for f in data["findings"] if f["exchange"] and f["exchange"]["status"] == 500]
+    assert evidence, data["findings"]
+    body = evidence[0]["exchange"]["response_body"]
+    assert '"author":"Ann"' in body.replace(" ", "") and "[REDACTED]" in body  # only secrets are masked
+    assert "[Filtered]" not in outputs["apitest-report/report.json"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from annotated_types import MinLen
 
 from .contracts import ContractSettings
-from .fields import setting
+from .fields import declared, setting
 from .fuzz import FuzzSettings
 from .load import LoadSettings
 from .origins import Origin
@@ -82,6 +83,26 @@ class Suite:
     @property
     def root(self) -> Path:
         return self.file.parent
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential this suite holds: the settings declared `secret` (auth headers, broker credentials) and
+        a password written into a URL; the recorder masks each wherever it appears."""
+        found: list[str] = []
+        for declaration in declared(Suite):
+            if declaration.meta.secret:
+                value: Any = self
+                for part in declaration.path:
+                    value = getattr(value, part, None)
+                if isinstance(value, str):
+                    found.append(value)
+                elif isinstance(value, dict):
+                    found.extend(v for v in value.values() if isinstance(v, str))
+        for url in (self.base_url, self.spec, *self.contracts.pacts):
+            password = urlsplit(url).password if url and "@" in url else None
+            if password:
+                found.append(password)
+        return tuple(v for v in found if v)
 
     def origin(self, dotted: str) -> Origin:
         return self.origins.get(dotted, Origin.default())
