@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from .children import Child, python, python_env
 from .errors import TargetError
 from .fetch import FetchError, get
 
@@ -31,26 +30,15 @@ class ServedApp:
         sock.listen(2048)
         self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         self.log = log
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
-        argv = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            ref,
-            "--fd",
-            str(sock.fileno()),
-            "--log-level",
-            "error",
-            "--no-access-log",
-        ]
+        argv = python("uvicorn", ref, "--fd", str(sock.fileno()), "--log-level", "error", "--no-access-log")
         if factory:
             argv.append("--factory")
         # The app's own output (tracebacks of its 500s) goes to a log beside the report, not into pytest's output.
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:
-            self._proc = subprocess.Popen(
-                argv, pass_fds=[sock.fileno()], env=env, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-            )
+            # The suite's folder first on the app's path, then what this process imports from (the user's sys.path).
+            env = python_env(root, *[p for p in sys.path if p])
+            self._proc = Child(argv, env=env, cwd=root, stdout=out, stderr=out, pass_fds=[sock.fileno()])
         sock.close()  # the child holds the listening socket now
         deadline = time.monotonic() + timeout
         while True:
@@ -66,13 +54,7 @@ class ServedApp:
                 time.sleep(0.05)
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        self._proc.stop(grace=5.0)
 
 
 def check_reachable(base_url: str, where: str, timeout: float = 5.0) -> None:

@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "apitest.fetch": 1,
     "apitest.refs": 1,
     "apitest.redact": 1,
+    "apitest.children": 1,
     "apitest": 2,  # the package's __init__: errors, results, the version
     "apitest.recorder": 2,
     "apitest.spec": 2,

@@ -14,7 +14,6 @@ import json
 import os
 import queue
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..children import Child, python, python_env
 from ..errors import EngineMissingError
 from .pactfile import PactDocument
 from .states import StateCall, StateHandler, StateServer
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _MAX_RESTARTS_WITHOUT_PROGRESS = 2
 
 
@@ -71,6 +70,7 @@ class PactVerification:
         self._folder = Path(tempfile.mkdtemp(prefix="apitest-pacts-"))
         self._pact_file = self._folder / "pact.json"
         self._pact_file.write_text(json.dumps(document.data), encoding="utf-8")
+        self._child: Child | None = None
         self._proc: subprocess.Popen[str] | None = None
         self._events: queue.Queue[dict[str, Any]] = queue.Queue()
         self._stderr: IO[str] | None = None
@@ -118,18 +118,16 @@ class PactVerification:
     def _start(self, todo: list[int]) -> None:
         self._events = queue.Queue()
         self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115 - outlives this call
-        env = dict(os.environ)
-        env["PACT_DO_NOT_TRACK"] = env.get("PACT_DO_NOT_TRACK", "true")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "apitest.contracts._verify_main"],
+        env = python_env(PACT_DO_NOT_TRACK=os.environ.get("PACT_DO_NOT_TRACK", "true"))
+        self._child = Child(
+            python("apitest.contracts._verify_main"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
-            encoding="utf-8",
             env=env,
         )
+        self._proc = self._child.process
         job = {
             "pact_file": str(self._pact_file),
             "indices": todo,
@@ -218,9 +216,9 @@ class PactVerification:
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        if self._child is not None:
+            self._child.kill()
+            self._child = None
         if proc is not None and proc.stdout is not None:
             proc.stdout.close()
         if self._stderr is not None:

@@ -8,13 +8,10 @@ process group (the child and any local workers) is killed by its id.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import secrets
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..children import Child, python, python_env
 from ..errors import ConfigError
 from .shapes import Plan
 
@@ -108,27 +106,18 @@ def _write_config(spec: RunSpec, run_dir: Path) -> Path:
     return path
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])  # so the child imports this very apitest
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def _run(spec: RunSpec, run_dir: Path, config_path: Path, listener: Listener) -> dict[str, Any]:
     stderr_path = run_dir / "stderr.log"
-    command = [sys.executable, "-m", "apitest.load._locust_main", str(config_path)]
     with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            command,
+        # its own process group: stopping it ends its local workers too
+        child = Child(
+            python("apitest.load._locust_main", str(config_path)),
             cwd=spec.cwd,
-            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env=_child_env(),
-            start_new_session=True,  # its own process group: one killpg ends it and its workers
+            env=python_env(PYTHONUNBUFFERED="1"),
         )
+    process = child.process
     events: queue.Queue[dict[str, Any]] = queue.Queue()
     other: deque[str] = deque(maxlen=20)
     reader = threading.Thread(target=_read_stdout, args=(process, events, other), daemon=True)
@@ -137,7 +126,7 @@ def _run(spec: RunSpec, run_dir: Path, config_path: Path, listener: Listener) ->
     try:
         while process.poll() is None:
             if time.monotonic() > deadline:
-                _kill_group(process)
+                child.stop(KILL_GRACE_S)
                 raise LoadRunError(
                     f"load profile {spec.profile!r} did not finish within {spec.time_limit_s:.0f} s "
                     f"(duration {spec.plan.duration_s:g} s + allowances); killed Locust (pid {process.pid}) and its workers."
@@ -148,9 +137,9 @@ def _run(spec: RunSpec, run_dir: Path, config_path: Path, listener: Listener) ->
             except subprocess.TimeoutExpired:
                 pass
     finally:
-        if process.poll() is None:  # interrupted (Ctrl-C) or failed above
-            _kill_group(process)
-        _reap_group(process)
+        # Interrupted (Ctrl-C), failed above, or done: nothing of the child's group (local workers that missed the
+        # master's quit) outlives the run.
+        child.stop(KILL_GRACE_S)
         reader.join(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
@@ -177,31 +166,6 @@ def _drain(events: queue.Queue[dict[str, Any]], listener: Listener) -> None:
             listener(events.get_nowait())
         except queue.Empty:
             return
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the child's process group, then SIGKILL if anything is left after a grace period."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return
-    try:
-        process.wait(timeout=KILL_GRACE_S)
-    except subprocess.TimeoutExpired:
-        pass
-    _reap_group(process)
-
-
-def _reap_group(process: subprocess.Popen[bytes]) -> None:
-    """No process of the child's group outlives the run (local workers that missed the master's quit)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _read_result(
