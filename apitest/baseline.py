@@ -23,15 +23,25 @@ baseline value is 0).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .results import JSON, Finding, LatencyStats, LoadResult, RunResult, to_json
+from .results import (
+    BaselineCounts,
+    Comparison,
+    Finding,
+    FindingRef,
+    LatencyStats,
+    LoadResult,
+    Regression,
+    RunResult,
+)
 from .settings.run import percent
 
 COMPARISON_VERSION = 1
@@ -50,75 +60,6 @@ ERROR_RATE_SLACK = 0.001
 
 
 @dataclass(frozen=True, slots=True)
-class FindingRef:
-    """One distinct finding (all findings sharing a fingerprint), enough to name it in a report."""
-
-    fingerprint: str
-    source: str
-    suite: str
-    check: str
-    operation: str | None
-    title: str
-    severity: str
-    count: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Regression:
-    suite: str
-    profile: str
-    scope: str  # "total" or "METHOD name"
-    metric: str
-    baseline: float
-    current: float
-    allowed: float
-    change: float | None
-    tolerance: float
-
-
-@dataclass(slots=True)
-class Comparison:
-    path: str
-    started: float | None
-    tolerance: float
-    new: list[FindingRef] = field(default_factory=list)
-    fixed: list[FindingRef] = field(default_factory=list)
-    persisting: list[FindingRef] = field(default_factory=list)
-    not_run: list[FindingRef] = field(default_factory=list)
-    regressions: list[Regression] = field(default_factory=list)
-    compared: int = 0  # load metrics compared
-
-    def gate_passed(self, gate: str) -> bool:
-        """`all`: no finding at all (and no regression); `new`: no new finding and no regression."""
-        if gate == "all":
-            return not self.new and not self.persisting and not self.regressions
-        return not self.new and not self.regressions
-
-    def to_dict(self, gate: str = DEFAULT_GATE) -> JSON:
-        return {
-            "version": COMPARISON_VERSION,
-            "path": self.path,
-            "started": self.started,
-            "tolerance": self.tolerance,
-            "gate": gate,
-            "gate_passed": self.gate_passed(gate),
-            "counts": {
-                "new": len(self.new),
-                "fixed": len(self.fixed),
-                "persisting": len(self.persisting),
-                "not_run": len(self.not_run),
-                "regressions": len(self.regressions),
-                "compared": self.compared,
-            },
-            "new": to_json(self.new),
-            "fixed": to_json(self.fixed),
-            "persisting": to_json(self.persisting),
-            "not_run": to_json(self.not_run),
-            "regressions": to_json(self.regressions),
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class GateSettings:
     """The baseline options of a run: `--apitest-baseline`, `--apitest-gate`, `--apitest-tolerance`."""
 
@@ -129,24 +70,44 @@ class GateSettings:
 
 
 def compare(
-    current: RunResult, baseline: RunResult, *, tolerance: float = DEFAULT_TOLERANCE, path: str = ""
+    current: RunResult,
+    baseline: RunResult,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    path: str = "",
+    gate: str = DEFAULT_GATE,
 ) -> Comparison:
+    """`current` against `baseline`, judged by `gate`."""
     now = _refs(current.findings)
     before = _refs(baseline.findings)
     ran_items = {i.nodeid for i in current.items}
     ran_sides = {(i.suite, i.source.value) for i in current.items}
-    comparison = Comparison(path=path, started=baseline.meta.started, tolerance=tolerance)
-    comparison.new = [ref for fp, ref in now.items() if fp not in before]
-    comparison.persisting = [ref for fp, ref in now.items() if fp in before]
+    new = [ref for fp, ref in now.items() if fp not in before]
+    persisting = [ref for fp, ref in now.items() if fp in before]
+    fixed: list[FindingRef] = []
+    not_run: list[FindingRef] = []
     baseline_items = {f.fingerprint: f.item for f in baseline.findings}
     for fp, ref in before.items():
         if fp in now:
             continue
         item = baseline_items[fp]
         ran = item in ran_items if item else (ref.suite, ref.source) in ran_sides
-        (comparison.fixed if ran else comparison.not_run).append(ref)
-    comparison.regressions, comparison.compared = _load_regressions(current.load, baseline.load, tolerance)
-    return comparison
+        (fixed if ran else not_run).append(ref)
+    regressions, compared = _load_regressions(current.load, baseline.load, tolerance)
+    comparison = Comparison(
+        version=COMPARISON_VERSION,
+        path=path,
+        started=baseline.meta.started,
+        tolerance=tolerance,
+        gate=gate,
+        counts=BaselineCounts(len(new), len(fixed), len(persisting), len(not_run), len(regressions), compared),
+        new=tuple(new),
+        fixed=tuple(fixed),
+        persisting=tuple(persisting),
+        not_run=tuple(not_run),
+        regressions=tuple(regressions),
+    )
+    return dataclasses.replace(comparison, gate_passed=comparison.passes(gate))
 
 
 def _refs(findings: Iterable[Finding]) -> dict[str, FindingRef]:
@@ -229,7 +190,7 @@ def gate_passed(result: RunResult, settings: GateSettings, comparison: Compariso
         return not result.findings
     if settings.gate == "all" and result.findings:
         return False
-    return comparison.gate_passed(settings.gate)
+    return comparison.passes(settings.gate)
 
 
 def parse_tolerance(value: str, where: str) -> float:

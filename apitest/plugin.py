@@ -184,8 +184,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     gate = session.config.stash.get(GATE_KEY, GateSettings())
     comparison = None
     if gate.baseline is not None:
-        comparison = compare(result, gate.baseline, tolerance=gate.tolerance, path=gate.baseline_path or "")
-        result.baseline = comparison.to_dict(gate.gate)
+        comparison = compare(
+            result, gate.baseline, tolerance=gate.tolerance, path=gate.baseline_path or "", gate=gate.gate
+        )
+        result.baseline = comparison
     passed = gate_passed(result, gate, comparison)
     if result.errors and (stopped_by_us or exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)):
         session.exitstatus = pytest.ExitCode.USAGE_ERROR

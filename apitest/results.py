@@ -198,6 +198,72 @@ class RunError:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingRef:
+    """One distinct finding of a baseline comparison (all findings sharing a fingerprint), enough to name it."""
+
+    fingerprint: str
+    source: str
+    suite: str
+    check: str
+    operation: str | None
+    title: str
+    severity: str
+    count: int = 1  # findings with that fingerprint in the run the reference comes from
+
+
+@dataclass(frozen=True, slots=True)
+class Regression:
+    """A load metric worse than the baseline's beyond the tolerance; `change` is relative (None from a 0 baseline)."""
+
+    suite: str
+    profile: str
+    scope: str  # "total" or "METHOD name"
+    metric: str
+    baseline: float
+    current: float
+    allowed: float
+    change: float | None
+    tolerance: float
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineCounts:
+    new: int = 0
+    fixed: int = 0
+    persisting: int = 0
+    not_run: int = 0
+    regressions: int = 0
+    compared: int = 0  # load metrics compared
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """This run against an earlier one (`baseline.compare`), as every report shows it.
+
+    A baseline finding whose item did not run this time (deselected, another suite) is `not_run`, not fixed.
+    """
+
+    version: int
+    path: str
+    started: float | None
+    tolerance: float
+    gate: str = "all"
+    gate_passed: bool = True
+    counts: BaselineCounts = BaselineCounts()
+    new: tuple[FindingRef, ...] = ()
+    fixed: tuple[FindingRef, ...] = ()
+    persisting: tuple[FindingRef, ...] = ()
+    not_run: tuple[FindingRef, ...] = ()
+    regressions: tuple[Regression, ...] = ()
+
+    def passes(self, gate: str) -> bool:
+        """`all`: no finding at all (and no regression); `new`: no new finding and no regression."""
+        if gate == "all":
+            return not self.new and not self.persisting and not self.regressions
+        return not self.new and not self.regressions
+
+
+@dataclass(frozen=True, slots=True)
 class RunMeta:
     started: float
     finished: float | None = None
@@ -221,7 +287,7 @@ class RunResult:
     load: list[LoadResult] = field(default_factory=list)
     contracts: list[ContractResult] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
-    baseline: JSON | None = None
+    baseline: Comparison | None = None
 
     def add(self, record: Record) -> None:
         bucket = _BUCKETS[type(record)]
@@ -277,7 +343,7 @@ class RunResult:
             "load": [to_json(r) for r in self.load],
             "contracts": [to_json(c) for c in self.contracts],
             "errors": [to_json(e) for e in self.errors],
-            "baseline": self.baseline,
+            "baseline": to_json(self.baseline),
         }
 
     @classmethod
@@ -290,7 +356,7 @@ class RunResult:
             load=[from_json(LoadResult, r) for r in data.get("load", [])],
             contracts=[from_json(ContractResult, c) for c in data.get("contracts", [])],
             errors=[from_json(RunError, e) for e in data.get("errors", [])],
-            baseline=data.get("baseline"),
+            baseline=from_json(Comparison, data["baseline"]) if data.get("baseline") else None,
         )
 
     def summary(self) -> JSON:

@@ -59,7 +59,7 @@ def test_new_fixed_persisting_match_by_fingerprint_not_message():
     assert [(r.operation, r.count) for r in c.persisting] == [("GET /a", 2), ("GET /b", 1)]
     assert [r.operation for r in c.fixed] == ["GET /c"]
     assert [r.operation for r in c.not_run] == ["GET /gone"]
-    assert not c.gate_passed("new") and not c.gate_passed("all")
+    assert not c.passes("new") and not c.passes("all")
 
 
 def test_key_separates_findings_of_one_check():
@@ -76,7 +76,7 @@ def test_key_separates_findings_of_one_check():
 def test_only_known_findings_pass_the_new_gate_but_not_all():
     findings = [finding("not_a_server_error", "GET /a", "500")]
     c = compare(run(findings), run([dataclasses.replace(findings[0], message="500 again, other values")]))
-    assert c.gate_passed("new") and not c.gate_passed("all")
+    assert c.passes("new") and not c.passes("all")
     assert gate_passed(run(findings), GateSettings(gate="new"), c)
     assert not gate_passed(run(findings), GateSettings(gate="all"), c)
     # without a baseline every finding is new: both gates fail
@@ -94,7 +94,7 @@ def test_latency_regression_against_tolerance(p95, tolerance, regressed):
     c = compare(new, old, tolerance=tolerance)
     total = c.regressions
     assert bool(total) is regressed
-    assert c.gate_passed("new") is not regressed
+    assert c.passes("new") is not regressed
     assert gate_passed(new, GateSettings(gate="new", tolerance=tolerance), c) is not regressed
     if regressed:
         (r,) = total
@@ -111,14 +111,14 @@ def test_endpoint_error_rate_and_throughput_regressions():
     assert ("total", "rps") in found and ("GET /books", "rps") in found
     assert not any(m in ("p95_ms", "p99_ms") for _, m in found)
     # more throughput and a tiny error rate on a clean baseline are no regression
-    assert compare(run([], load=[load_result(failures=2, rps=500.0)]), old).regressions == []
+    assert compare(run([], load=[load_result(failures=2, rps=500.0)]), old).regressions == ()
 
 
 def test_small_samples_and_unknown_profiles_are_not_compared():
     old = run([], load=[load_result(requests=20, p95=10.0), load_result(profile="soak", p95=10.0)])
     new = run([], load=[load_result(requests=20, p95=90.0), load_result(profile="other", p95=90.0)])
     c = compare(new, old)
-    assert c.regressions == [] and c.compared == 0
+    assert c.regressions == () and c.counts.compared == 0
     # 400 requests: enough for p95 (100) but not for p99 (500)
     c = compare(
         run([], load=[load_result(requests=400, p95=90.0, p99=900.0)]),
@@ -130,7 +130,7 @@ def test_small_samples_and_unknown_profiles_are_not_compared():
 def test_comparison_dict_is_plain_json_and_read_back(tmp_path: Path):
     old = run([finding("c", "GET /a", "m"), finding("d", "GET /b", "m")], load=[load_result(p95=100.0)])
     new = run([finding("c", "GET /a", "m2")], items=["shop::GET /a", "shop::GET /b"], load=[load_result(p95=130.0)])
-    new.baseline = compare(new, old, path="old.json", tolerance=0.1).to_dict("new")
+    new.baseline = compare(new, old, path="old.json", tolerance=0.1, gate="new")
     data = json.loads(json.dumps(new.to_dict()))
     b = data["baseline"]
     assert b["counts"] == {
@@ -165,7 +165,7 @@ def test_comparison_dict_is_plain_json_and_read_back(tmp_path: Path):
     }
     path = tmp_path / "report.json"
     path.write_text(json.dumps(data))
-    assert read_report(path).baseline == b
+    assert to_json(read_report(path).baseline) == b
 
 
 @pytest.mark.parametrize(("text", "value"), [("10%", 0.10), ("0.25", 0.25), ("0", 0.0), (" 150% ", 1.5)])
@@ -197,7 +197,7 @@ def test_read_report_errors_name_the_file(tmp_path: Path, content, message):
 
 
 def test_comparison_is_a_dataclass_with_defaults():
-    assert Comparison(path="", started=None, tolerance=0.1).to_dict()["counts"]["new"] == 0
+    assert Comparison(version=1, path="", started=None, tolerance=0.1).counts.new == 0
 
 
 # ---- the plugin: options, gate and exit status ----
@@ -236,7 +236,7 @@ def test_plugin_fails_on_a_latency_regression_only_over_tolerance(pytester: pyte
             ["*gate new: failed", "*regression shop/spike total p95_ms: 100 -> 125 (allowed 115)*"]
         )
     else:
-        result.stdout.fnmatch_lines(["*0 load regressions; gate new: passed"])
+        result.stdout.fnmatch_lines(["*0 load regressions in * metrics compared; gate new: passed"])
 
 
 def test_plugin_reads_tolerance_from_the_environment(
@@ -289,7 +289,9 @@ def test_gate_new_adopts_an_api_with_known_findings(
     known = pytester.runpytest(*FAST, *only, "--apitest-baseline=old.json", "--apitest-gate=new")
     assert known.ret == 0, known.stdout.str()
     known.stdout.fnmatch_lines(
-        ["*baseline old.json: 0 new, 0 fixed, * persisting findings, 0 load regressions; gate new: passed"]
+        [
+            "*baseline old.json: 0 new, 0 fixed, * persisting findings; 0 load regressions in * metrics compared; gate new: passed"
+        ]
     )
     known.assert_outcomes(failed=1)  # the item still shows its findings; only the exit status follows the gate
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import __version__
 from ..results import JSON, Finding, LatencyStats, LoadResult, RunResult, TimelinePoint, to_json
+from .headline import headline
 
 ASSETS = Path(__file__).with_name("assets")
 COMPRESS_ABOVE = 1_000_000  # characters of embedded JSON
@@ -94,23 +95,6 @@ def render_html(result: RunResult, *, compress_above: int = COMPRESS_ABOVE) -> s
     )
 
 
-def headline(result: RunResult) -> str:
-    s = result.summary()
-    parts = [f"{s['findings']} findings", f"{s['items']} items", f"{s['cases']} fuzz cases"]
-    if s["errors"]:
-        parts.append(f"{s['errors']} setup errors")
-    if result.meta.suites:
-        parts.append("suites: " + ", ".join(result.meta.suites))
-    if result.baseline:
-        counts = result.baseline.get("counts", {})
-        parts.append(
-            f"vs baseline: {counts.get('new', 0)} new, {counts.get('fixed', 0)} fixed, {counts.get('regressions', 0)} regressions"
-        )
-    if not result.meta.complete:
-        parts.append("incomplete run")
-    return " · ".join(parts)
-
-
 def embed_json(data: JSON, compress_above: int = COMPRESS_ABOVE) -> tuple[str, str]:
     """(encoding, text) safe inside `<script type="application/json">`: "json" or "gzip+base64"."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -122,12 +106,13 @@ def embed_json(data: JSON, compress_above: int = COMPRESS_ABOVE) -> tuple[str, s
 
 def report_data(result: RunResult) -> JSON:
     """What report.js draws: the RunResult with evidence clipped, timelines as columns, baseline status per finding."""
-    baseline = result.baseline or None
+    comparison = result.baseline
     status: dict[str, str] = {}
-    if baseline:
-        status.update({ref["fingerprint"]: "persisting" for ref in baseline.get("persisting", [])})
-        status.update({ref["fingerprint"]: "new" for ref in baseline.get("new", [])})
-        baseline = {k: (v[:BASELINE_LIST_LIMIT] if isinstance(v, list) else v) for k, v in baseline.items()}
+    baseline: JSON | None = None
+    if comparison is not None:
+        status.update({ref.fingerprint: "persisting" for ref in comparison.persisting})
+        status.update({ref.fingerprint: "new" for ref in comparison.new})
+        baseline = {k: (v[:BASELINE_LIST_LIMIT] if isinstance(v, list) else v) for k, v in to_json(comparison).items()}
     limit = body_limit(len(result.findings))
     return {
         "verdict": result.verdict,

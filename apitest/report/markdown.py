@@ -12,10 +12,10 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from ..results import RunResult, SloResult, Source
+from ..results import Comparison, RunResult, SloResult, Source
 from ..settings.load import TOTAL
+from .headline import baseline_sentence, headline
 
 VERDICT_ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
 MAX_ROWS = 50
@@ -38,8 +38,7 @@ def render_markdown(result: RunResult) -> str:
     lines = [
         f"## apitest: {VERDICT_ICON[result.verdict]}",
         "",
-        f"{s['items']} items, {s['cases']} fuzz cases, {s['findings']} findings, {s['errors']} errors"
-        + ("" if result.meta.complete else " (incomplete run)"),
+        _cell(headline(result), 1000),
         "",
         "| side | items | failed | findings |",
         "|---|---:|---:|---:|",
@@ -80,7 +79,7 @@ def _slo_cell(slo: SloResult) -> str:
 
 
 def _finding_lines(result: RunResult) -> list[str]:
-    new = {ref["fingerprint"] for ref in (result.baseline or {}).get("new", [])}
+    new = {ref.fingerprint for ref in result.baseline.new} if result.baseline is not None else set()
     findings = list(result.findings)
     if result.baseline:
         findings.sort(key=lambda f: f.fingerprint not in new)  # stable: new ones first, each part still by severity
@@ -99,41 +98,31 @@ def _finding_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def baseline_lines(baseline: Mapping[str, Any]) -> list[str]:
-    """The "Baseline" section from a `RunResult.baseline` dict (see apitest/baseline.py for its shape)."""
-    counts = baseline.get("counts", {})
-    started = baseline.get("started")
-    when = (
-        f" (run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))})"
-        if isinstance(started, int | float)
-        else ""
-    )
-    gate = baseline.get("gate", "all")
-    verdict = "✅ passed" if baseline.get("gate_passed") else "❌ failed"
+def baseline_lines(comparison: Comparison) -> list[str]:
+    """The "Baseline" section of a comparison."""
+    started = comparison.started
+    when = f" (run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))})" if started is not None else ""
+    verdict = "✅ passed" if comparison.gate_passed else "❌ failed"
     lines = [
         "",
         "### Baseline",
         "",
-        f"Compared with {_code(str(baseline.get('path', '')))}{when}, tolerance {float(baseline.get('tolerance', 0)):.0%}, "
-        f"gate `{_cell(str(gate))}`: {verdict}",
+        f"Compared with {_code(comparison.path)}{when}, tolerance {comparison.tolerance:.0%}, "
+        f"gate `{_cell(comparison.gate)}`: {verdict}",
         "",
-        f"**{counts.get('new', 0)} new**, {counts.get('fixed', 0)} fixed, {counts.get('persisting', 0)} persisting findings"
-        + (f", {counts['not_run']} not run this time" if counts.get("not_run") else "")
-        + f"; **{counts.get('regressions', 0)} load regressions** in {counts.get('compared', 0)} metrics compared.",
+        _cell(baseline_sentence(comparison), 1000) + ".",
     ]
-    for kind, title in (("new", "New findings"), ("fixed", "Fixed findings")):
-        refs = baseline.get(kind) or []
+    for refs, title in ((comparison.new, "New findings"), (comparison.fixed, "Fixed findings")):
         if not refs:
             continue
         lines += ["", f"#### {title}", "", "| severity | side | operation | check | title |", "|---|---|---|---|---|"]
         for ref in refs[:MAX_ROWS]:
             lines.append(
-                f"| {_cell(ref.get('severity'))} | {_cell(ref.get('source'))} | {_code(ref.get('operation'))} | {_cell(ref.get('check'))} | {_cell(ref.get('title'))} |"
+                f"| {_cell(ref.severity)} | {_cell(ref.source)} | {_code(ref.operation)} | {_cell(ref.check)} | {_cell(ref.title)} |"
             )
         if len(refs) > MAX_ROWS:
             lines.append(f"\n… and {len(refs) - MAX_ROWS} more")
-    regressions = baseline.get("regressions") or []
-    if regressions:
+    if comparison.regressions:
         lines += [
             "",
             "#### Load regressions",
@@ -141,10 +130,10 @@ def baseline_lines(baseline: Mapping[str, Any]) -> list[str]:
             "| profile | scope | metric | baseline | now | allowed | change |",
             "|---|---|---|---:|---:|---:|---:|",
         ]
-        for r in regressions[:MAX_ROWS]:
-            change = f"{r['change']:+.0%}" if isinstance(r.get("change"), int | float) else "n/a"
+        for r in comparison.regressions[:MAX_ROWS]:
+            change = f"{r.change:+.0%}" if r.change is not None else "n/a"
             lines.append(
-                f"| {_cell(r['suite'] + '/' + r['profile'])} | {_code(r['scope'])} | {_cell(r['metric'])} | {_num(r['baseline'])} | {_num(r['current'])} | {_num(r['allowed'])} | {change} |"
+                f"| {_cell(r.suite + '/' + r.profile)} | {_code(r.scope)} | {_cell(r.metric)} | {_num(r.baseline)} | {_num(r.current)} | {_num(r.allowed)} | {change} |"
             )
     return lines
 

@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from ..baseline import DEFAULT_TOLERANCE, compare, parse_tolerance, read_report
 from ..errors import ApitestError, ConfigError
-from ..results import RunResult
+from ..results import RunResult, to_json
 
 INPUT_ERROR = 4
 
@@ -88,8 +88,8 @@ def _render(args: argparse.Namespace, tolerance: float) -> int:
     result = read_report(args.report)
     if args.baseline is not None:
         result.baseline = compare(
-            result, read_report(args.baseline), tolerance=tolerance, path=str(args.baseline)
-        ).to_dict(_gate(result))
+            result, read_report(args.baseline), tolerance=tolerance, path=str(args.baseline), gate=_gate(result)
+        )
     outputs: list[tuple[Path, Callable[[RunResult], str]]] = [
         (path, render)
         for path, render in (
@@ -111,18 +111,17 @@ def _render(args: argparse.Namespace, tolerance: float) -> int:
 
 def _gate(result: RunResult) -> str:
     """Keep the gate the run itself was judged by, if it had one."""
-    return str((result.baseline or {}).get("gate", "all"))
+    return result.baseline.gate if result.baseline is not None else "all"
 
 
 def _diff(old: Path, new: Path, tolerance: float, fmt: str) -> int:
     from .markdown import baseline_lines
 
     before, after = read_report(old, "--diff OLD"), read_report(new, "--diff NEW")
-    comparison = compare(after, before, tolerance=tolerance, path=str(old))
-    data = comparison.to_dict("new")
+    comparison = compare(after, before, tolerance=tolerance, path=str(old), gate="new")
     if fmt == "json":
-        print(json.dumps(data, indent=2))
+        print(json.dumps(to_json(comparison), indent=2))
     else:
         print(f"## apitest diff: {old} → {new}")
-        print("\n".join(baseline_lines(data)).replace("### Baseline", "", 1).lstrip("\n"))
-    return 0 if comparison.gate_passed("new") else 1
+        print("\n".join(baseline_lines(comparison)).replace("### Baseline", "", 1).lstrip("\n"))
+    return 0 if comparison.gate_passed else 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..results import (
     SCHEMA_VERSION,
+    Comparison,
     ContractResult,
     Finding,
     ItemResult,
@@ -58,7 +59,16 @@ def dataclass_schema(cls: type, extra: dict[str, Any] | None = None) -> dict[str
 
 def report_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
-    pending: list[type] = [RunMeta, ItemResult, Finding, OperationCoverage, LoadResult, ContractResult, RunError]
+    pending: list[type] = [
+        RunMeta,
+        ItemResult,
+        Finding,
+        OperationCoverage,
+        LoadResult,
+        ContractResult,
+        RunError,
+        Comparison,
+    ]
     while pending:
         cls = pending.pop()
         if cls.__name__ in defs:
@@ -111,7 +121,7 @@ def report_schema() -> dict[str, Any]:
             "load": array("LoadResult"),
             "contracts": array("ContractResult"),
             "errors": array("RunError"),
-            "baseline": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+            "baseline": {"anyOf": [{"$ref": "#/$defs/Comparison"}, {"type": "null"}]},
         },
         "required": [
             "schema_version",

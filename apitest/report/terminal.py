@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import RunResult
+from .headline import baseline_sentence, headline
 
 Line = tuple[str, dict[str, Any]]
 VERDICT_MARKUP: dict[str, dict[str, Any]] = {
@@ -22,14 +23,9 @@ VERDICT_MARKUP: dict[str, dict[str, Any]] = {
 
 def summary_lines(result: RunResult, written: Sequence[Path]) -> list[Line]:
     s = result.summary()
-    verdict = (
-        f"verdict: {result.verdict}  items: {s['items']}  fuzz cases: {s['cases']}  findings: {s['findings']}"
-        + (f"  errors: {s['errors']} (shown above)" if s["errors"] else "")
-        + ("" if result.meta.complete else "  (incomplete run)")
-    )
-    if result.meta.seed is not None:
-        verdict += f"  seed: {result.meta.seed}"
-    lines: list[Line] = [(verdict, VERDICT_MARKUP.get(result.verdict, {}))]
+    lines: list[Line] = [(f"{result.verdict}: {headline(result)}", VERDICT_MARKUP.get(result.verdict, {}))]
+    if s["errors"]:
+        lines.append((f"the setup error{'s are' if s['errors'] > 1 else ' is'} shown above", {}))
     by_sev = ", ".join(f"{n} {sev}" for sev, n in s["findings_by_severity"].items() if n)
     if by_sev:
         lines.append((f"findings by severity: {by_sev}", {}))
@@ -38,21 +34,15 @@ def summary_lines(result: RunResult, written: Sequence[Path]) -> list[Line]:
         lines.append((f"  [{f.severity.value}] {f.source.value}{where}: {f.check}: {f.title}", {}))
     if len(result.findings) > 20:
         lines.append((f"  ... {len(result.findings) - 20} more in the report", {}))
-    if result.baseline:
-        b, counts = result.baseline, result.baseline.get("counts", {})
-        lines.append(
-            (
-                f"baseline {b.get('path', '')}: {counts.get('new', 0)} new, {counts.get('fixed', 0)} fixed, "
-                f"{counts.get('persisting', 0)} persisting findings, {counts.get('regressions', 0)} load regressions; "
-                f"gate {b.get('gate', 'all')}: {'passed' if b.get('gate_passed') else 'failed'}",
-                {},
-            )
-        )
-        for r in b.get("regressions", [])[:10]:
+    b = result.baseline
+    if b is not None:
+        verdict = "passed" if b.gate_passed else "failed"
+        lines.append((f"baseline {b.path}: {baseline_sentence(b)}; gate {b.gate}: {verdict}", {}))
+        for r in b.regressions[:10]:
             lines.append(
                 (
-                    f"  regression {r['suite']}/{r['profile']} {r['scope']} {r['metric']}: {r['baseline']:.4g} -> "
-                    f"{r['current']:.4g} (allowed {r['allowed']:.4g})",
+                    f"  regression {r.suite}/{r.profile} {r.scope} {r.metric}: {r.baseline:.4g} -> {r.current:.4g} "
+                    f"(allowed {r.allowed:.4g})",
                     {},
                 )
             )

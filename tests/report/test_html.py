@@ -6,9 +6,21 @@ import hashlib
 import html
 import json
 import re
+from dataclasses import replace
 
 from apitest.report.html import MAX_POINTS, clip, embed_json, render_html, report_data, timeline_columns
-from apitest.results import Exchange, Finding, LatencyStats, LoadResult, RunMeta, RunResult, Source, TimelinePoint
+from apitest.results import (
+    Comparison,
+    Exchange,
+    Finding,
+    FindingRef,
+    LatencyStats,
+    LoadResult,
+    RunMeta,
+    RunResult,
+    Source,
+    TimelinePoint,
+)
 
 from .samples import HOSTILE_BODY, HOSTILE_HEADER, HOSTILE_TITLE, sample_run
 
@@ -138,7 +150,15 @@ def test_nan_becomes_null():
 def test_baseline_status_per_finding():
     result = sample_run()
     fps = [f.fingerprint for f in result.findings]
-    result.baseline = {"new": [{"fingerprint": fps[0]}], "persisting": [{"fingerprint": fps[1]}], "fixed": []}
+    ref = FindingRef("", "fuzz", "s", "c", None, "t", "high")
+    result.baseline = Comparison(
+        1,
+        "old.json",
+        None,
+        0.1,
+        new=(replace(ref, fingerprint=fps[0]),),
+        persisting=(replace(ref, fingerprint=fps[1]),),
+    )
     statuses = [f["status"] for f in report_data(result)["findings"]]
     assert statuses[:2] == ["new", "persisting"] and set(statuses[2:]) == {""}
 

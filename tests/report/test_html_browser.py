@@ -20,7 +20,7 @@ def with_baseline() -> RunResult:
     result = sample_run()
     old = sample_run()
     old.findings = old.findings[1:]  # the critical server error is new in this run
-    result.baseline = compare(result, old, path="old/report.json").to_dict("new")
+    result.baseline = compare(result, old, path="old/report.json", gate="new")
     return result
 
 

@@ -41,11 +41,11 @@ def test_baseline_section_lists_new_fixed_and_regressions():
     old.load = [load_result(p95=40.0)]
     new = sample_run()
     new.findings = new.findings[:-1]  # the load finding is fixed
-    new.baseline = compare(new, old, path="old/report.json").to_dict("new")
+    new.baseline = compare(new, old, path="old/report.json", gate="new")
     md = render_markdown(new)
     assert "### Baseline" in md
     assert "Compared with `old/report.json` (run of 2025-11-24 02:06 UTC), tolerance 10%, gate `new`: ❌ failed" in md
-    assert "**1 new**, 1 fixed, 3 persisting findings; **" in md
+    assert "1 new, 1 fixed, 3 persisting findings; 3 load regressions in 12 metrics compared." in md
     assert "#### New findings" in md and "#### Fixed findings" in md and "#### Load regressions" in md
     assert "| shop/spike | `total` | p95\\_ms | 40 | 62 | 49 | +55% |" in md
     findings = md[md.index("### Findings") :]

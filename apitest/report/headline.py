@@ -1,0 +1,37 @@
+"""The run in one line, and the baseline comparison in one sentence: written once, shown by every renderer."""
+
+from __future__ import annotations
+
+from ..results import Comparison, RunResult
+
+
+def headline(result: RunResult) -> str:
+    """`3 findings · 12 items · 799 fuzz cases · suites: demo · seed 1 · vs baseline: 1 new, 0 fixed, 0 regressions`."""
+    s = result.summary()
+    parts = [_count(s["findings"], "finding"), _count(s["items"], "item"), f"{s['cases']:,} fuzz cases"]
+    if s["errors"]:
+        parts.append(_count(s["errors"], "setup error"))
+    if result.meta.suites:
+        parts.append("suites: " + ", ".join(result.meta.suites))
+    if result.meta.seed is not None:
+        parts.append(f"seed {result.meta.seed}")
+    if result.baseline is not None:
+        c = result.baseline.counts
+        parts.append(f"vs baseline: {c.new} new, {c.fixed} fixed, {c.regressions} regressions")
+    if not result.meta.complete:
+        parts.append("incomplete run")
+    return " · ".join(parts)
+
+
+def baseline_sentence(comparison: Comparison) -> str:
+    """`1 new, 2 fixed, 3 persisting findings (1 not run this time); 0 load regressions in 12 metrics compared`."""
+    c = comparison.counts
+    not_run = f" ({c.not_run} not run this time)" if c.not_run else ""
+    return (
+        f"{c.new} new, {c.fixed} fixed, {c.persisting} persisting findings{not_run}; "
+        f"{c.regressions} load regressions in {c.compared} metrics compared"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
