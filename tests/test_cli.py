@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from apitest.cli import main
 from apitest.report.schema import report_schema
 
@@ -46,3 +48,24 @@ def test_run_exit_4_on_missing_suite_file(tmp_path):
     assert result.returncode == 4
     assert "missing.yaml: spec file not found" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_schema_suite_prints_a_json_schema_that_checks_suite_files(capsys):
+    import tomllib
+
+    import jsonschema
+
+    assert main(["schema", "--suite"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    demo = tomllib.loads((Path(__file__).parents[1] / "apitest" / "demo" / "suite" / "apitest.toml").read_text())
+    jsonschema.validate(demo, schema)
+    for broken, where in (
+        ({"fuzz": {"max_exampels": 1}}, "max_exampels"),
+        ({"fuzz": {"max_examples": 0}}, "max_examples"),
+        ({"load": {"spike": {"shape": "spiky"}}}, "spiky"),
+        ({"load": {"spike": {"users": "ten"}}}, "ten"),
+    ):
+        with pytest.raises(jsonschema.ValidationError, match=where):
+            jsonschema.validate({"serve": "a:b", **broken}, schema)
+    assert schema["properties"]["fuzz"]["$ref"] == "#/$defs/FuzzSettings"
+    assert schema["$defs"]["FuzzSettings"]["properties"]["seed"]["description"].startswith("Seed for data generation")

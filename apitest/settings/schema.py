@@ -8,6 +8,7 @@ and every other table a `[load.NAME]` profile.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from typing import Any
 
 from ._validate import json_schema
@@ -38,13 +39,28 @@ def suite_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        **{k: v for k, v in schema.items() if k not in ("title",)},
+        **{k: _without_null(v) for k, v in schema.items() if k not in ("title",)},
         "title": "apitest suite (apitest.toml, or [tool.apitest] in pyproject.toml)",
     }
 
 
 def _sections() -> list[type]:
-    return [f.type for f in dataclasses.fields(Suite) if isinstance(f.type, type) and dataclasses.is_dataclass(f.type)]
+    hints = typing.get_type_hints(Suite)
+    return [hints[f.name] for f in dataclasses.fields(Suite) if dataclasses.is_dataclass(hints[f.name])]
+
+
+def _without_null(node: Any) -> Any:
+    """TOML has no null: `anyOf: [X, {"type": "null"}]` (an optional setting) is X for the file."""
+    if isinstance(node, dict):
+        options = node.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            merged = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
+            node = {**(rest[0] if len(rest) == 1 else {"anyOf": rest}), **merged}
+        return {k: _without_null(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_null(v) for v in node]
+    return node
 
 
 def _describe(cls: type, node: dict[str, Any]) -> None:

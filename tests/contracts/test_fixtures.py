@@ -115,3 +115,13 @@ def test_the_demo_consumer_tests_write_the_committed_pact(pytester):
     written = json.loads((pytester.path / "pacts" / "storefront-bookstore.json").read_text())
     committed = json.loads((suite / "pacts" / "storefront-bookstore.json").read_text())
     assert written["interactions"] == committed["interactions"]  # regenerate it: pytest apitest/demo/suite -k consumer
+
+
+def test_the_tests_own_marker_beats_every_setting_of_the_folder(pytester, monkeypatch):
+    _suite(pytester, 'provider = "inventory"\npact_dir = "from-the-suite"')
+    marked = CONSUMER_TESTS.replace('apitest_pact(consumer="web")', 'apitest_pact(consumer="web", pact_dir="marked")')
+    pytester.makepyfile(test_consumer=marked)
+    monkeypatch.setenv("APITEST_PACT_DIR", str(pytester.path / "from-the-environment"))
+    pytester.runpytest("test_consumer.py", "-k", "health").assert_outcomes(passed=1)
+    assert (pytester.path / "marked" / "web-inventory.json").is_file()
+    assert not (pytester.path / "from-the-environment").exists() and not (pytester.path / "from-the-suite").exists()

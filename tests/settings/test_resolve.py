@@ -165,3 +165,51 @@ def test_every_setting_has_a_suite_key_option_variable_and_ini_key_or_is_a_table
         else:
             assert s.option == "--apitest-" + s.stem and s.env and s.ini, s.dotted
             assert s.suite_key is not None or s.scope == "run", s.dotted
+
+
+# One setting of each kind: the value each place gives, and the text that place shows for a bad value.
+KINDS = [
+    ("fuzz.max_examples", "7", 7, "0"),  # integer with bounds
+    ("fuzz.request_timeout", "2.5", 2.5, "-1"),  # number
+    ("fuzz.enabled", "false", False, "maybe"),  # true/false
+    ("fuzz.phases", "coverage,stateful", ("coverage", "stateful"), "coverage,fuzz"),  # list of choices
+    ("fuzz.mode", "negative", "negative", "neg"),  # one choice
+    ("contracts.provider", "shop", "shop", ""),  # string
+    ("load.*.users", "3", 3, "0"),  # a key of every load profile
+]
+
+
+@pytest.mark.parametrize(("dotted", "text", "value", "bad"), KINDS, ids=[k[0] for k in KINDS])
+def test_each_kind_of_setting_resolves_in_order_and_names_the_source_of_a_bad_value(tmp_path, dotted, text, value, bad):
+    setting = next(s for s in SETTINGS if s.dotted == dotted)
+    path = write(tmp_path, 'serve = "a:b"\n[load.p]\nduration = 5\n')
+
+    def read(suite):
+        target = suite.load.profiles["p"] if dotted.startswith("load.*") else suite
+        for part in setting.path if not dotted.startswith("load.*") else setting.path[2:]:
+            target = getattr(target, part)
+        return target
+
+    for places in ({"options": {setting.dest: text}}, {"environ": {setting.env: text}}, {"ini": {setting.ini: text}}):
+        values = given(places.get("options", {}), places.get("environ", {}), places.get("ini", {}), cwd=tmp_path)
+        assert read(resolve_suite(path, values)) == value
+    # an option beats the environment, which beats an ini key
+    values = given({setting.dest: text}, {setting.env: bad}, {setting.ini: bad}, cwd=tmp_path)
+    assert read(resolve_suite(path, values)) == value
+    if bad:
+        for places, shown in (
+            ({"options": {setting.dest: bad}}, setting.option),
+            ({"environ": {setting.env: bad}}, f"environment variable {setting.env}"),
+            ({"ini": {setting.ini: bad}}, f"pytest.ini: {setting.ini}"),
+        ):
+            with pytest.raises(ConfigError) as info:
+                values = given(
+                    places.get("options", {}),
+                    places.get("environ", {}),
+                    places.get("ini", {}),
+                    cwd=tmp_path,
+                    inifile=tmp_path / "pytest.ini",
+                )
+                resolve_suite(path, values)
+            assert str(info.value).startswith(shown if "pytest.ini" not in shown else str(tmp_path)), info.value
+            assert shown in str(info.value)
