@@ -27,6 +27,7 @@ from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
+from .environ import LOCKED_ENVIRON
 from .status import RunStatus
 
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ class SuiteRun:
     def _pull(self) -> None:
         if self._stream is None:
             QUIET_GC.start()
+            LOCKED_ENVIRON.start()  # the engine's threads outlive items; pytest changes os.environ between them
             self._stream = from_schema(self._schema).execute()
         started = time.perf_counter()
         try:
@@ -297,6 +299,7 @@ class SuiteRun:
     def _finish(self) -> None:
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
+            LOCKED_ENVIRON.end()
         self._finished = True
 
     def _report(self) -> None:

@@ -158,3 +158,24 @@ def test_an_error_on_one_operation_stays_with_its_item(tmp_path):
         assert run.result("GET /health").cases > 0
     finally:
         served.close()
+
+
+def test_os_environ_is_locked_while_an_engine_run_is_under_way(live_notes, tmp_path):
+    import os
+
+    from apitest.fuzz.environ import _LockedEnviron
+
+    seen: list[type] = []
+
+    class Sink:
+        def update(self, status: RunStatus) -> None:
+            seen.append(type(os.environ))
+
+        def clear(self) -> None:
+            pass
+
+    run = _engine.SuiteRun(notes_schema(live_notes, tmp_path), ["POST /notes"], stateful=False, progress=Sink())
+    assert type(os.environ) is os._Environ
+    run.result("POST /notes")
+    assert seen and set(seen) == {_LockedEnviron}
+    assert type(os.environ) is os._Environ  # given back when the run ended
