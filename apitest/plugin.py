@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,7 +79,29 @@ def pytest_configure(config: pytest.Config) -> None:
         session.reset()
         config.stash[SESSION_KEY] = session
         config.stash[GATE_KEY] = gate
-    config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", given)
+    # Chosen once, on the controller, for every suite that sets no seed; printed and recorded, so any run repeats.
+    seed = int(worker["apitest_seed"]) if worker else random.SystemRandom().randrange(1, 2**31)
+    config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", given, seed)
+    if worker is None and config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(seed), "apitest-xdist")
+
+
+class _XdistHooks:
+    """Hooks for xdist only, registered when it is present: the workers use the controller's seed."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["apitest_seed"] = self.seed
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    runtime = config.stash.get(RUNTIME_KEY, None)
+    given = runtime.given.get("fuzz.seed") if runtime is not None else None
+    if runtime is None or given is not None:
+        return None
+    return f"apitest: seed {runtime.seed} for suites that set none (repeat with --apitest-seed {runtime.seed})"
 
 
 def operation_keyword(expression: str) -> str:

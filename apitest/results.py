@@ -104,15 +104,26 @@ class ItemResult:
     error: str | None = None
 
 
+class Tested(StrEnum):
+    """How far the fuzzer got with an operation."""
+
+    FULLY = "fully"
+    PARTLY = "partly"  # a phase could not generate data, or every answer was 401/403
+    NOT = "not"
+
+
 @dataclass(frozen=True, slots=True)
 class OperationCoverage:
-    """Which documented status codes of one operation the fuzzer saw, and what else came back."""
+    """Which documented status codes of one operation the fuzzer saw, what else came back, and how far it got."""
 
     suite: str
     operation: str
     documented: tuple[str, ...]
     seen: dict[str, int] = field(default_factory=dict)
     cases: int = 0
+    tested: Tested = Tested.FULLY
+    notes: tuple[str, ...] = ()  # why not fully tested
+    probed: bool = False  # methods the spec does not document for the path, which the fuzzer tried
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +275,16 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
+class SuiteSetup:
+    """What decided one suite's fuzz cases, so that the run can be repeated exactly."""
+
+    suite: str
+    seed: int | None = None
+    seed_from: str = ""  # "--apitest-seed", "apitest.toml [fuzz]", "chosen for this run"...
+    database: str = "none"  # Hypothesis's example database: "none", or the folder whose examples were replayed
+
+
+@dataclass(frozen=True, slots=True)
 class RunMeta:
     started: float
     finished: float | None = None
@@ -275,7 +296,7 @@ class RunMeta:
     targets: dict[str, str] = field(default_factory=dict)
     complete: bool = False
     exit_status: int | None = None
-    seed: int | None = None
+    seed: int | None = None  # the seed that repeats this run (`--apitest-seed`), when every suite used the same
 
 
 @dataclass(slots=True)
@@ -287,6 +308,7 @@ class RunResult:
     load: list[LoadResult] = field(default_factory=list)
     contracts: list[ContractResult] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
+    setups: list[SuiteSetup] = field(default_factory=list)
     baseline: Comparison | None = None
 
     def add(self, record: Record) -> None:
@@ -312,6 +334,9 @@ class RunResult:
                     tuple(sorted({*before.documented, *c.documented})),
                     dict(sorted(seen.items())),
                     before.cases + c.cases,
+                    before.tested if before.tested == c.tested else Tested.PARTLY,
+                    tuple(dict.fromkeys((*before.notes, *c.notes))),
+                    before.probed,
                 )
             merged[(c.suite, c.operation)] = c
         self.coverage = list(merged.values())
@@ -323,6 +348,7 @@ class RunResult:
         self.load.sort(key=lambda r: (r.suite, r.profile, _canonical(r)))
         self.contracts.sort(key=lambda c: (c.suite, c.consumer, c.provider, c.mode, c.interaction, _canonical(c)))
         self.errors.sort(key=lambda e: (e.item, e.message))
+        self.setups = sorted({s.suite: s for s in self.setups}.values(), key=lambda s: s.suite)  # one per suite
 
     @property
     def verdict(self) -> str:
@@ -343,6 +369,7 @@ class RunResult:
             "load": [to_json(r) for r in self.load],
             "contracts": [to_json(c) for c in self.contracts],
             "errors": [to_json(e) for e in self.errors],
+            "setups": [to_json(s) for s in self.setups],
             "baseline": to_json(self.baseline),
         }
 
@@ -356,6 +383,7 @@ class RunResult:
             load=[from_json(LoadResult, r) for r in data.get("load", [])],
             contracts=[from_json(ContractResult, c) for c in data.get("contracts", [])],
             errors=[from_json(RunError, e) for e in data.get("errors", [])],
+            setups=[from_json(SuiteSetup, s) for s in data.get("setups", [])],
             baseline=from_json(Comparison, data["baseline"]) if data.get("baseline") else None,
         )
 
@@ -371,10 +399,12 @@ class RunResult:
             "findings_by_severity": by_severity,
             "cases": sum(i.cases for i in self.items if i.source is Source.FUZZ),  # generated fuzz cases
             "errors": len(self.errors),
+            # documented operations by how far fuzzing got (rows of undocumented methods probed are left out)
+            "operations": {t.value: sum(1 for c in self.coverage if not c.probed and c.tested is t) for t in Tested},
         }
 
 
-Record: TypeAlias = ItemResult | Finding | OperationCoverage | LoadResult | ContractResult | RunError
+Record: TypeAlias = ItemResult | Finding | OperationCoverage | LoadResult | ContractResult | RunError | SuiteSetup
 
 _BUCKETS: dict[type, str] = {
     ItemResult: "items",
@@ -383,6 +413,7 @@ _BUCKETS: dict[type, str] = {
     LoadResult: "load",
     ContractResult: "contracts",
     RunError: "errors",
+    SuiteSetup: "setups",
 }
 RECORD_KINDS: dict[str, type] = {cls.__name__: cls for cls in _BUCKETS}
 

@@ -5,6 +5,7 @@ One `Runtime` lives in `config.stash` of each pytest process (controller and xdi
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -13,8 +14,8 @@ from typing import Any, TypeVar
 from .errors import ConfigError, TargetError
 from .recorder import Recorder
 from .refs import import_ref
-from .results import Record
-from .settings import Given, Suite, resolve_suite
+from .results import Record, SuiteSetup
+from .settings import Given, Origin, Suite, resolve_suite
 from .spec import declared_base_url, load_document
 from .target import ServedApp, check_reachable
 
@@ -23,10 +24,11 @@ R = TypeVar("R", bound=Record)
 
 
 class Runtime:
-    def __init__(self, records: Path, worker: str, given: Mapping[str, Given]) -> None:
+    def __init__(self, records: Path, worker: str, given: Mapping[str, Given], seed: int) -> None:
         self.records = records
         self.recorder = Recorder(records, worker)
         self.given = dict(given)  # settings given outside suite files (options, APITEST_*, ini), by dotted key
+        self.seed = seed  # for every suite that sets none: chosen once per run (the controller's, under xdist)
         self._lock = threading.RLock()
         self._cache: dict[tuple[str, str], Any] = {}
         self._served: list[ServedApp] = []
@@ -58,6 +60,16 @@ class Runtime:
     def _read(self, path: Path) -> Suite:
         suite = resolve_suite(path, self.given)
         self.recorder.redactor.add(suite.secrets)
+        origin = suite.origin("fuzz.seed")
+        if suite.fuzz.seed is None:  # every run is repeatable: the seed chosen for it is used and recorded
+            origins = {**suite.origins, "fuzz.seed": Origin("default", "chosen for this run")}
+            suite = suite.replace(fuzz=dataclasses.replace(suite.fuzz, seed=self.seed), origins=origins)
+            origin = origins["fuzz.seed"]
+        self.record(
+            SuiteSetup(
+                suite=suite.name, seed=suite.fuzz.seed, seed_from=origin.describe("seed"), database=suite.fuzz.database
+            )
+        )
         return suite
 
     def base_url(self, suite: Suite) -> str:

@@ -33,7 +33,12 @@ class Session:
 
     def finish(self, exit_status: int, complete: bool) -> RunResult:
         result = merge(self.records, self.meta(exit_status, complete))
-        result.meta = dataclasses.replace(result.meta, suites=tuple(sorted({i.suite for i in result.items})))
+        seeds = {s.seed for s in result.setups}
+        result.meta = dataclasses.replace(
+            result.meta,
+            suites=tuple(sorted({i.suite for i in result.items})),
+            seed=seeds.pop() if len(seeds) == 1 else None,  # one seed repeats the whole run
+        )
         self.result = result
         return result
 

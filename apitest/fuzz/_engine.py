@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
@@ -35,38 +34,31 @@ if TYPE_CHECKING:
     from schemathesis.engine.recorder import Interaction, ScenarioRecorder
     from schemathesis.schemas import BaseSchema
 
-ERROR_SHAPES = practice.ErrorShapes()
 _NUMBER = re.compile(r"\d+(\.\d+)?")
+PRACTICE_SEVERITY = {
+    "location_on_201": Severity.LOW,
+    "retry_after_on_429": Severity.MEDIUM,
+    "consistent_error_payload": Severity.MEDIUM,
+}
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """apitest's own checks for a run: the spec's promises and which checks are on (see practice.py)."""
+
+    promises: practice.Promises
+    enabled: frozenset[str]
+
+    @classmethod
+    def of(cls, document: dict[str, Any], suite: Suite) -> Practice:
+        return cls(practice.Promises(document), frozenset(own_checks(suite)))
 
 
-@schemathesis.check
-def retry_after_on_429(ctx: Any, response: Any, case: Any) -> bool | None:
-    message = practice.retry_after_on_429(response.status_code, response.headers)
-    if message:
-        raise AssertionError(message)
-    return None
-
-
-@schemathesis.check
-def location_on_201(ctx: Any, response: Any, case: Any) -> bool | None:
-    message = practice.location_on_201(response.status_code, response.headers)
-    if message:
-        raise AssertionError(message)
-    return None
-
-
-@schemathesis.check
-def consistent_error_payload(ctx: Any, response: Any, case: Any) -> bool | None:
-    origin = _origin(str(response.request.url))
-    message = ERROR_SHAPES.check(origin, response.status_code, response.headers, response.content)
-    if message:
-        raise AssertionError(message)
-    return None
+def own_checks(suite: Suite) -> tuple[str, ...]:
+    """Which of apitest's own checks the suite's `checks` / `exclude_checks` turn on."""
+    fuzz = suite.fuzz
+    wanted = practice.CHECKS if "all" in fuzz.checks else [c for c in practice.CHECKS if c in fuzz.checks]
+    return tuple(c for c in wanted if c not in fuzz.exclude_checks)
 
 
 @dataclass(slots=True)
@@ -78,6 +70,8 @@ class FuzzRun:
     # The slowest request of each operation, as evidence for `slow_operation`.
     slowest: dict[str, tuple[float, str, Exchange]] = field(default_factory=dict)
     skipped: str | None = None
+    # Why a phase could not test this operation ("coverage: Unsatisfiable schema: ..."); the others still did.
+    problems: list[str] = field(default_factory=list)
     # Seconds the engine spent on this key: the time up to each of its events. The first item of a suite pulls the
     # whole examples and coverage phases; this is what each operation took of that (JUnit, report.json).
     busy_s: float = 0.0
@@ -86,11 +80,12 @@ class FuzzRun:
 def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[str, Any]:
     fuzz = suite.fuzz
     checks: dict[str, Any] = {}
-    if "all" not in fuzz.checks:
+    if "all" not in fuzz.checks:  # apitest's own checks are not the engine's (practice.py)
         checks["enabled"] = False
-        checks.update({name: {"enabled": True} for name in fuzz.checks})
+        checks.update({name: {"enabled": True} for name in fuzz.checks if name not in practice.CHECKS})
     for name in fuzz.exclude_checks:
-        checks[name] = {"enabled": False}
+        if name not in practice.CHECKS:
+            checks[name] = {"enabled": False}
     if fuzz.max_response_time is not None:
         checks["max_response_time"] = fuzz.max_response_time
     data: dict[str, Any] = {
@@ -98,7 +93,9 @@ def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[st
         "headers": dict(suite.auth.headers),
         "workers": fuzz.workers,
         "request-timeout": fuzz.request_timeout,
-        "generation": {"max-examples": fuzz.max_examples, "mode": fuzz.mode},
+        # Nothing of an earlier run changes what this one sends, unless the suite asks for it.
+        "generation": {"max-examples": fuzz.max_examples, "mode": fuzz.mode, "database": fuzz.database},
+        "cache": {"enabled": fuzz.cache, "directory": str(suite.root / ".schemathesis")},
         "phases": {name: {"enabled": name in phases} for name in PHASES},
         "checks": checks,
     }
@@ -129,17 +126,11 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
         raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {_one_line(exc)}") from exc
     except (InvalidSchema, LoaderError) as exc:
         raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {_one_line(exc)}") from exc
-    if _declares_problem_json(document):
-        ERROR_SHAPES.declare(_origin(base_url), "application/problem+json")
     return schema
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
-
-
-def _declares_problem_json(document: dict[str, Any]) -> bool:
-    return "application/problem+json" in str(document.get("paths", ""))
 
 
 class _QuietGC:
@@ -189,8 +180,15 @@ class SuiteRun:
     """
 
     def __init__(
-        self, schema: BaseSchema, labels: Sequence[str], *, stateful: bool, progress: ProgressSink | None = None
+        self,
+        schema: BaseSchema,
+        labels: Sequence[str],
+        *,
+        stateful: bool,
+        progress: ProgressSink | None = None,
+        practice: Practice | None = None,
     ) -> None:
+        self._practice = practice
         self._schema = schema.include(name=list(labels)) if labels else schema
         self._progress = progress
         self._phase = ""
@@ -230,8 +228,9 @@ class SuiteRun:
                 self._progress.clear()  # pytest writes next
         if self._fatal is not None:
             raise EngineError(str(self._fatal)) from self._fatal
-        if key in self._errors:
-            raise self._errors[key]
+        run = self._runs[key]
+        if key in self._errors and not run.statuses.get(key) and not run.findings:
+            raise self._errors[key]  # nothing of the operation could be tested
         return self._runs[key]
 
     def claimable(self, key: str) -> bool:
@@ -263,7 +262,7 @@ class SuiteRun:
             sink = self._sink(key)
             run = self._runs[sink]
             run.busy_s += spent
-            _collect(event.recorder, run, self._seen[sink])
+            _collect(event.recorder, run, self._seen[sink], self._practice)
             if event.skip_reason and not event.recorder.interactions:
                 run.skipped = event.skip_reason
             if phase == self._final_phase:
@@ -280,7 +279,10 @@ class SuiteRun:
         elif isinstance(event, events.NonFatalError):
             error = _engine_error(event.value, event.info.title, event.info.message)
             if event.related_to_operation and event.label in self._labels:
+                # One phase could not test the operation; the others still did: keep their results, say why.
                 self._errors.setdefault(event.label, error)
+                phase = getattr(getattr(event, "phase", None), "value", "") or self._phase
+                self._runs[self._sink(event.label)].problems.append(f"{phase}: {error}")
             else:
                 self._fatal = self._fatal or error
         elif isinstance(event, events.FatalError):
@@ -345,21 +347,49 @@ def _engine_error(exc: BaseException, title: str, message: str) -> EngineError:
     return error
 
 
-def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str, str]]) -> None:
+def _collect(
+    rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str, str]], own: Practice | None = None
+) -> None:
     for case_id, interaction in rec.interactions.items():
         out.cases += 1
         node = rec.cases.get(case_id)
         label = node.value.operation.label if node is not None else rec.label
-        if node is not None and interaction.request.method.upper() != node.value.operation.method.upper():
+        probe = node is not None and interaction.request.method.upper() != node.value.operation.method.upper()
+        if probe and node is not None:
             # a probe with another method (unsupported_method): its answer belongs to that method, not the operation
             label = f"{interaction.request.method.upper()} {node.value.operation.path}"
-        if interaction.response is not None:
-            elapsed = interaction.response.elapsed * 1000
-            out.statuses.setdefault(label, Counter())[interaction.response.status_code] += 1
-            out.elapsed_ms.setdefault(label, []).append(elapsed)
-            if node is not None and elapsed > out.slowest.get(label, (-1.0,))[0]:
-                curl = node.value.as_curl_command(headers=_flatten(interaction.request.headers))
-                out.slowest[label] = (elapsed, curl, _exchange(interaction))
+        response = interaction.response
+        if response is None:
+            continue
+        elapsed = response.elapsed * 1000
+        out.statuses.setdefault(label, Counter())[response.status_code] += 1
+        out.elapsed_ms.setdefault(label, []).append(elapsed)
+        if node is not None and elapsed > out.slowest.get(label, (-1.0,))[0]:
+            curl = node.value.as_curl_command(headers=_flatten(interaction.request.headers))
+            out.slowest[label] = (elapsed, curl, _exchange(interaction))
+        if own is None or node is None or probe:
+            continue
+        operation = node.value.operation
+        for problem in practice.check_response(
+            own.promises,
+            operation.method,
+            operation.path,
+            response.status_code,
+            response.headers,
+            response.content or b"",
+            own.enabled,
+        ):
+            finding = Finding(
+                source=Source.FUZZ,
+                check=problem.check,
+                operation=label,
+                title=practice.TITLES[problem.check],
+                message=problem.message,
+                severity=PRACTICE_SEVERITY.get(problem.check, Severity.MEDIUM),
+                curl=node.value.as_curl_command(headers=_flatten(interaction.request.headers)),
+                exchange=_exchange(interaction),
+            )
+            _add(out, seen, finding)
     for case_id, checks in rec.checks.items():
         for check in checks:
             info = check.failure_info
@@ -369,16 +399,19 @@ def _collect(rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str,
             node = rec.cases.get(case_id)
             operation = failure.operation or (node.value.operation.label if node is not None else rec.label)
             recorded = rec.interactions.get(case_id)
+            # A failure found through a sequence (stateful, use_after_free...) carries every step, in order; the
+            # last one is the failing request, and it is the finding's own reproduction.
+            steps = [step.curl for step in info.steps]
             finding = Finding(
                 source=Source.FUZZ,
                 check=check.name,
                 operation=operation,
-                title=practice.TITLES.get(check.name, failure.title),
+                title=failure.title,
                 message=failure.message,
                 severity=_severity(failure),
-                curl=info.code_sample,
+                curl=steps[-1] if steps else info.code_sample,
                 exchange=_exchange(recorded) if recorded is not None else None,
-                details={"steps": [s.curl for s in info.steps]} if len(info.steps) > 1 else {},
+                details={"steps": steps} if len(steps) > 1 else {},
             )
             _add(out, seen, finding)
 

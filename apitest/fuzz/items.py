@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..items import ApitestItem, ItemOutcome
-from ..results import Finding, OperationCoverage, Severity, Source
+from ..results import Finding, OperationCoverage, Severity, Source, Tested
 from ..settings import STATEFUL_PHASE, STATELESS_PHASES
 from ..spec import Operation, operations
 from ..stash import RUNTIME_KEY
@@ -43,7 +43,11 @@ class _FuzzItem(ApitestItem):
         try:
             return _engine_run(self).result(self.key)
         except _engine.EngineError as exc:
+            self.untested(str(exc))
             raise ItemErrorReport(str(exc)) from None
+
+    def untested(self, why: str) -> None:
+        """Record that nothing of this item could be tested, and why."""
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
         if isinstance(excinfo.value, ItemErrorReport):
@@ -61,6 +65,18 @@ class FuzzOperationItem(_FuzzItem):
         self.operation = operation
         self.key = operation.label
 
+    def untested(self, why: str) -> None:
+        document = self.runtime.document(self.suite)
+        self.runtime.record(
+            OperationCoverage(
+                suite=self.suite.name,
+                operation=self.operation.label,
+                documented=documented_statuses(document, self.operation),
+                tested=Tested.NOT,
+                notes=(why,),
+            )
+        )
+
     def execute(self) -> ItemOutcome:
         run = self._run()
         label = self.operation.label
@@ -72,13 +88,17 @@ class FuzzOperationItem(_FuzzItem):
             for other, counts in run.statuses.items()
             if other != label and other.split(" ", 1)[1] == self.operation.path and other not in documented
         }
+        own_cases = run.cases - sum(sum(c.values()) for c in probes.values())
+        tested, notes = how_tested(run, seen, own_cases)
         self.runtime.record(
             OperationCoverage(
                 suite=self.suite.name,
                 operation=label,
                 documented=documented_statuses(document, self.operation),
                 seen={str(k): v for k, v in sorted(seen.items())},
-                cases=run.cases - sum(sum(c.values()) for c in probes.values()),
+                cases=own_cases,
+                tested=tested,
+                notes=notes,
             )
         )
         if probes:  # methods the spec does not document for this path: one row, "DELETE|PATCH|PUT /path"
@@ -93,6 +113,7 @@ class FuzzOperationItem(_FuzzItem):
                     documented=(),
                     seen={str(k): v for k, v in sorted(answers.items())},
                     cases=sum(answers.values()),
+                    probed=True,
                 )
             )
         findings = list(run.findings)
@@ -104,7 +125,7 @@ class FuzzOperationItem(_FuzzItem):
                 Finding(Source.FUZZ, "slow_operation", label, title, slow, Severity.LOW, curl=curl, exchange=exchange)
             )
         if run.skipped and not run.cases and not findings:
-            pytest.skip(run.skipped)
+            pytest.skip(run.skipped)  # recorded above as not tested, with the reason
         return ItemOutcome(findings=findings, cases=run.cases, duration_s=run.busy_s)
 
 
@@ -116,6 +137,19 @@ class FuzzStatefulItem(_FuzzItem):
         if not run.cases and not run.findings:
             pytest.skip("no stateful links in the spec, and none could be inferred")
         return ItemOutcome(findings=run.findings, cases=run.cases, duration_s=run.busy_s)
+
+
+AUTH_REJECTIONS = frozenset({401, 403})
+
+
+def how_tested(run: FuzzRun, seen: Counter[int], cases: int) -> tuple[Tested, tuple[str, ...]]:
+    """Fully, partly or not tested, and why not fully: a phase that could not generate data, or a wall of 401/403."""
+    notes = list(run.problems)
+    if seen and set(seen) <= AUTH_REJECTIONS:
+        notes.append(f"answered only {'/'.join(str(s) for s in sorted(seen))}: check the suite's credentials")
+    if not cases:
+        return Tested.NOT, tuple(notes or [run.skipped or "no case could be generated"])
+    return (Tested.PARTLY if notes else Tested.FULLY), tuple(notes)
 
 
 def _engine_run(item: _FuzzItem) -> SuiteRun:
@@ -151,19 +185,20 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
         )
 
     progress = FuzzProgress(item.config, suite.name)
+    own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
     plan: dict[str, SuiteRun] = {}
     if stateful and labels and set(labels) == {op.label for op in operations(document)}:
         # The CLI's own run: the stateful phase learns from the phases before it.
-        run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True, progress=progress)
+        run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True, progress=progress, practice=own)
         plan.update(dict.fromkeys([*labels, STATEFUL_PHASE], run))
     else:
         if labels:
             phases = tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
-            run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress)
+            run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress, practice=own)
             plan.update(dict.fromkeys(labels, run))
         if stateful:
             # Not every operation is selected: links may lead anywhere, so the stateful phase sees the whole spec.
-            run = _engine.SuiteRun(schema((STATEFUL_PHASE,)), [], stateful=True, progress=progress)
+            run = _engine.SuiteRun(schema((STATEFUL_PHASE,)), [], stateful=True, progress=progress, practice=own)
             plan[STATEFUL_PHASE] = run
     for run in set(plan.values()):
         runtime.on_close(run.close)

@@ -1,18 +1,34 @@
-"""REST practice checks that fuzzers do not have, as plain functions of one response (engine-free).
+"""apitest's own checks of fuzzed responses: each fires only where the spec makes the promise it tests.
 
-Each returns None when the response is fine, or a message saying what is wrong. `_engine.py` registers them
-with schemathesis; `slow_operation` is judged over all of an operation's responses after its item ran.
+They are not schemathesis checks. A failed schemathesis check makes the engine treat the case as the failure and
+stop exploring the operation (Hypothesis shrinks it), so a check of ours failing inside the engine would hide the
+bugs behind it. These run on the recorded exchanges instead, after the engine has explored as it would alone:
+apitest adds findings, never takes one away.
+
+* `location_on_201`: a 201 without the `Location` header that the spec declares (optional) for that 201.
+* `retry_after_on_429`: a 429 or 503 without the `Retry-After` header the spec declares (optional) for it.
+* `consistent_error_payload`: every error response the spec documents with a body uses one media type (such as
+  `application/problem+json`), and a documented error status declared without a body came back in another one.
+* `slow_operation`: an operation whose p95 response time is over `[fuzz] slow_operation_ms` (the user's promise).
+
+A header the spec declares *required* is schemathesis's `response_headers_conformance`, and a body type the
+operation's own response declares is its `content_type_conformance`: these checks do not report them twice.
+Answers to other methods (schemathesis's probes for unsupported methods) and to undocumented statuses are left to
+the checks made for them.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
-import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec import HTTP_METHODS, resolve_pointer
 
 Headers = Mapping[str, Sequence[str]]  # lower-case names, as schemathesis gives them
 
+CHECKS = ("location_on_201", "retry_after_on_429", "consistent_error_payload", "slow_operation")
 TITLES = {
     "retry_after_on_429": "Missing Retry-After on 429/503",
     "location_on_201": "Missing Location on 201 Created",
@@ -21,61 +37,144 @@ TITLES = {
 }
 
 
-def _header(headers: Headers, name: str) -> str | None:
-    values = headers.get(name.lower())
-    return values[0] if values else None
+@dataclass(frozen=True, slots=True)
+class ResponsePromise:
+    """What the spec says of one documented status of one operation."""
+
+    headers: dict[str, bool] = field(default_factory=dict)  # lower-case name -> required
+    media_types: tuple[str, ...] = ()
 
 
-def retry_after_on_429(status: int, headers: Headers) -> str | None:
-    """429 (and 503) must tell the client when to come back (RFC 9110 §10.2.3, RFC 6585 §4)."""
-    if status in (429, 503) and _header(headers, "retry-after") is None:
-        return f"{status} response without a Retry-After header: clients cannot back off correctly."
-    return None
+@dataclass(frozen=True, slots=True)
+class Problem:
+    check: str
+    message: str
 
 
-def location_on_201(status: int, headers: Headers) -> str | None:
-    """201 Created should say where the new resource is (RFC 9110 §15.3.2)."""
-    if status == 201 and _header(headers, "location") is None:
-        return "201 Created without a Location header."
-    return None
+class Promises:
+    """What a spec promises, per operation and status, read once from the plain document."""
 
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self._doc = document
+        self._responses: dict[tuple[str, str], dict[str, ResponsePromise]] = {}
+        for path, item in (document.get("paths") or {}).items():
+            item = self._resolve(item)
+            if not isinstance(item, dict):
+                continue
+            for method in HTTP_METHODS:
+                operation = item.get(method)
+                if isinstance(operation, dict):
+                    responses = self._resolve(operation.get("responses")) or {}
+                    self._responses[(method.upper(), path)] = {
+                        str(code): self._promise(response, operation)
+                        for code, response in responses.items()
+                        if isinstance(self._resolve(response), dict)
+                    }
+        self.error_media = self._error_media()
 
-def error_shape(headers: Headers, content: bytes) -> str:
-    """ "media/type{key,key}" for a JSON object body, "media/type" otherwise."""
-    media = (_header(headers, "content-type") or "none").split(";")[0].strip().lower()
-    try:
-        body = json.loads(content) if content else None
-    except ValueError:
-        return media
-    if isinstance(body, dict):
-        return media + "{" + ",".join(sorted(body)) + "}"
-    return media
+    def response(self, method: str, path: str, status: int) -> ResponsePromise | None:
+        """The promise for `status` (its exact code, else its range such as "4XX"), or None if undocumented."""
+        responses = self._responses.get((method.upper(), path), {})
+        code = str(status)
+        return responses.get(code) or responses.get(code[0] + "XX") or responses.get(code[0] + "xx")
 
+    def _promise(self, response: Any, operation: Mapping[str, Any]) -> ResponsePromise:
+        response = self._resolve(response)
+        headers: dict[str, bool] = {}
+        for name, header in (response.get("headers") or {}).items():
+            header = self._resolve(header)
+            headers[str(name).lower()] = bool(isinstance(header, dict) and header.get("required"))
+        if "content" in response:  # OpenAPI 3
+            media = tuple(str(m).split(";")[0].strip().lower() for m in (response.get("content") or {}))
+        elif "schema" in response:  # Swagger 2: the operation's (or the document's) produces
+            produces = operation.get("produces") or self._doc.get("produces") or ["application/json"]
+            media = tuple(str(m).split(";")[0].strip().lower() for m in produces)
+        else:
+            media = ()
+        return ResponsePromise(headers, media)
 
-class ErrorShapes:
-    """The error payload shape an API uses, per origin: declared (problem+json in the spec) or first seen."""
+    def _error_media(self) -> str | None:
+        """The one media type of every documented error body, when at least two documented errors agree on it."""
+        declared = [
+            promise.media_types
+            for responses in self._responses.values()
+            for code, promise in responses.items()
+            if code[:1] == "4" and promise.media_types
+        ]
+        kinds = {m for media in declared for m in media}
+        return next(iter(kinds)) if len(declared) >= 2 and len(kinds) == 1 else None
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._expected: dict[str, str] = {}
-        self._declared: dict[str, str] = {}
-
-    def declare(self, origin: str, media_type: str) -> None:
-        with self._lock:
-            self._declared[origin] = media_type
-
-    def check(self, origin: str, status: int, headers: Headers, content: bytes) -> str | None:
-        if status < 400:
-            return None
-        shape = error_shape(headers, content)
-        with self._lock:
-            declared = self._declared.get(origin)
-            if declared is not None and not shape.startswith(declared):
-                return f"{status} error payload is {shape!r}, but the API declares {declared} errors."
-            expected = self._expected.setdefault(origin, shape)
-        if shape != expected:
-            return f"{status} error payload is {shape!r}; other errors of this API are {expected!r}."
+    def _resolve(self, node: Any) -> Any:
+        for _ in range(20):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+                try:
+                    node = resolve_pointer(self._doc, node["$ref"])
+                except (KeyError, IndexError, ValueError):
+                    return None
+            else:
+                return node
         return None
+
+
+def check_response(
+    promises: Promises, method: str, path: str, status: int, headers: Headers, content: bytes, enabled: frozenset[str]
+) -> list[Problem]:
+    """apitest's checks of one documented operation's answer (`path` is the spec's template)."""
+    promise = promises.response(method, path, status)
+    if promise is None:
+        return []
+    problems: list[Problem] = []
+    if (
+        "location_on_201" in enabled
+        and status == 201
+        and _optional(promise, "location")
+        and not _has(headers, "location")
+    ):
+        problems.append(Problem("location_on_201", "201 Created without the Location header its response documents."))
+    if (
+        "retry_after_on_429" in enabled
+        and status in (429, 503)
+        and _optional(promise, "retry-after")
+        and not _has(headers, "retry-after")
+    ):
+        problems.append(
+            Problem(
+                "retry_after_on_429",
+                f"{status} without the Retry-After header its response documents: clients cannot back off correctly.",
+            )
+        )
+    expected = promises.error_media
+    if (
+        "consistent_error_payload" in enabled
+        and expected is not None
+        and 400 <= status < 500
+        and not promise.media_types
+        and content.strip()
+    ):
+        media = _media(headers)
+        if media != expected:
+            problems.append(
+                Problem(
+                    "consistent_error_payload",
+                    f"{status} error body is {media or 'untyped'}; every error body this API documents is {expected}.",
+                )
+            )
+    return problems
+
+
+def _optional(promise: ResponsePromise, header: str) -> bool:
+    """Declared, and not required: a required header missing is schemathesis's response_headers_conformance."""
+    return header in promise.headers and not promise.headers[header]
+
+
+def _has(headers: Headers, name: str) -> bool:
+    values = headers.get(name)
+    return bool(values and values[0])
+
+
+def _media(headers: Headers) -> str:
+    values = headers.get("content-type")
+    return values[0].split(";")[0].strip().lower() if values else ""
 
 
 def slow_operation(elapsed_ms: Sequence[float], threshold_ms: float) -> str | None:

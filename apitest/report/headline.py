@@ -11,6 +11,9 @@ def headline(result: RunResult) -> str:
     parts = [_count(s["findings"], "finding"), _count(s["items"], "item"), f"{s['cases']:,} fuzz cases"]
     if s["errors"]:
         parts.append(_count(s["errors"], "setup error"))
+    tested = s["operations"]
+    if tested["partly"] or tested["not"]:
+        parts.append(f"operations: {tested['fully']} fully, {tested['partly']} partly, {tested['not']} not tested")
     if result.meta.suites:
         parts.append("suites: " + ", ".join(result.meta.suites))
     if result.meta.seed is not None:

@@ -21,6 +21,7 @@ from ..results import (
     OperationCoverage,
     RunError,
     RunMeta,
+    SuiteSetup,
 )
 
 SCHEMA_ID = "https://apitest.dev/schema/report-1.json"
@@ -67,6 +68,7 @@ def report_schema() -> dict[str, Any]:
         LoadResult,
         ContractResult,
         RunError,
+        SuiteSetup,
         Comparison,
     ]
     while pending:
@@ -104,6 +106,7 @@ def report_schema() -> dict[str, Any]:
                     "findings_by_severity": counts,
                     "cases": {"type": "integer"},
                     "errors": {"type": "integer"},
+                    "operations": counts,
                 },
                 "required": [
                     "items",
@@ -113,6 +116,7 @@ def report_schema() -> dict[str, Any]:
                     "findings_by_severity",
                     "cases",
                     "errors",
+                    "operations",
                 ],
             },
             "items": array("ItemResult"),
@@ -121,6 +125,7 @@ def report_schema() -> dict[str, Any]:
             "load": array("LoadResult"),
             "contracts": array("ContractResult"),
             "errors": array("RunError"),
+            "setups": array("SuiteSetup"),
             "baseline": {"anyOf": [{"$ref": "#/$defs/Comparison"}, {"type": "null"}]},
         },
         "required": [
@@ -134,6 +139,7 @@ def report_schema() -> dict[str, Any]:
             "load",
             "contracts",
             "errors",
+            "setups",
             "baseline",
         ],
         "additionalProperties": False,

@@ -40,6 +40,17 @@ class FuzzSettings:
     )
     workers: Annotated[int, Ge(1), Le(64)] = setting(1, "Concurrent schemathesis workers of a suite's fuzz run.")
     request_timeout: Annotated[float, Ge(0.1)] = setting(10.0, "Seconds one fuzz request may take.")
+    database: Annotated[str, MinLen(1)] = setting(
+        "none",
+        "Hypothesis's example database: 'none' (every run starts afresh, so the seed alone decides the cases), "
+        "or a folder, relative to the suite file, whose failing examples later runs replay first.",
+        path=True,
+    )
+    cache: bool = setting(
+        False,
+        "Let schemathesis replay requests cached by earlier runs (in the suite's .schemathesis/) while probing; "
+        "off, so that nothing of an earlier run changes what this one sends.",
+    )
     schemathesis: dict[str, Any] = setting(
         {},
         "Passed to schemathesis's config as is (its schemathesis.toml keys), for what apitest does not name; "
@@ -60,6 +71,8 @@ _NAMED = {
     "generation.mode": "[fuzz] mode",
     "phases": "[fuzz] phases",
     "checks.max_response_time": "[fuzz] max_response_time",
+    "generation.database": "[fuzz] database",
+    "cache": "[fuzz] cache",
 }
 
 

@@ -33,7 +33,7 @@ class Origin:
             return f"{self.where}: {self.name or key}"
         if self.kind == "file":
             return f"{self.where} {key}"
-        return f"the default {key}"
+        return self.where or f"the default {key}"
 
     def error(self, problem: str) -> ConfigError:
         """A `problem` with a value written here (the problem names the key), as one line naming the place."""

@@ -323,6 +323,9 @@ def _finish(suite: Suite) -> Suite:
     if suite.spec is None and suite.base_url is None and suite.serve is None:
         raise ConfigError(f"{suite.file}: a suite needs `spec`, `base_url` or `serve`; add at least one.")
     fuzz_rules.check_passthrough(suite.fuzz, origin("fuzz.schemathesis"))
+    if suite.fuzz.database.lower() not in ("none", ":memory:"):
+        folder = (origin("fuzz.database").base or suite.root) / suite.fuzz.database
+        changes["fuzz"] = dataclasses.replace(suite.fuzz, database=str(folder.resolve()))
     changes["contracts"] = contracts_rules.finish(suite.contracts, origin, suite.root)
     changes["load"] = load_rules.finish(suite.load, origin)
     return dataclasses.replace(suite, **changes)

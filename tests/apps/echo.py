@@ -18,13 +18,13 @@ def thing(
     access_token: str = Query("", description="a second place the client may put its token"),
 ) -> JSONResponse:
     print(f"GET /things/{thing_id} with {authorization} {access_token}", file=sys.stderr)  # a log that leaks
-    if thing_id > 3:
+    if access_token or thing_id % 2:
         # an undocumented 500 whose body and headers hand the credentials back
         return JSONResponse(
             {"error": "boom", "you sent": authorization, "query": str(request.url), "author": "Ann"},
             status_code=500,
             headers={"X-Echo": authorization, "WWW-Authenticate": f"Bearer realm={authorization}"},
         )
-    if thing_id < 0:
+    if thing_id < -10:
         raise HTTPException(404, f"no thing for {authorization}")
     return JSONResponse({"id": thing_id, "author": "Ann"})

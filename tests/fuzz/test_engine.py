@@ -34,7 +34,8 @@ def live_buggy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_config_dict_maps_suite_settings(tmp_path):
     (tmp_path / "apitest.toml").write_text(
-        'serve = "a:b"\n[auth.headers]\nX-Key = "k"\n[fuzz]\nchecks = ["not_a_server_error"]\nexclude_checks = ["use_after_free"]\n'
+        'serve = "a:b"\n[auth.headers]\nX-Key = "k"\n[fuzz]\nchecks = ["not_a_server_error", "location_on_201"]\n'
+        'exclude_checks = ["use_after_free", "slow_operation"]\n'
         "max_response_time = 0.5\nseed = 4\n[fuzz.schemathesis.generation]\ndeterministic = true\n"
     )
     data = _engine.config_dict(load_suite(tmp_path / "apitest.toml"), "http://127.0.0.1:1", ("coverage",))
@@ -44,7 +45,12 @@ def test_config_dict_maps_suite_settings(tmp_path):
     assert data["checks"]["enabled"] is False and data["checks"]["not_a_server_error"] == {"enabled": True}
     assert data["checks"]["use_after_free"] == {"enabled": False}
     assert data["checks"]["max_response_time"] == 0.5
-    assert data["generation"] == {"max-examples": 50, "mode": "all", "deterministic": True}
+    # apitest's own checks are not the engine's: they never reach its config
+    assert "location_on_201" not in data["checks"] and "slow_operation" not in data["checks"]
+    assert _engine.own_checks(load_suite(tmp_path / "apitest.toml")) == ("location_on_201",)
+    # nothing of an earlier run (example database, request cache) changes what a run sends
+    assert data["generation"] == {"max-examples": 50, "mode": "all", "database": "none", "deterministic": True}
+    assert data["cache"]["enabled"] is False
 
 
 def test_live_server_over_http(live_buggy, tmp_path):
@@ -150,7 +156,10 @@ def test_an_error_on_one_operation_stays_with_its_item(tmp_path):
     ]
     served = ServedApp("tests.apps.inventory:app", ROOT, "test", log=tmp_path / "serve.log")
     try:
-        (tmp_path / "apitest.toml").write_text(f'base_url = "{served.base_url}"\n[fuzz]\nmax_examples = 5\n')
+        # positive data only: nothing satisfies the parameter, so no case of GET /items can be generated at all
+        (tmp_path / "apitest.toml").write_text(
+            f'base_url = "{served.base_url}"\n[fuzz]\nmax_examples = 5\nmode = "positive"\n'
+        )
         schema = _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), served.base_url, ("fuzzing",))
         run = _engine.SuiteRun(schema, ["GET /items", "GET /health"], stateful=False)
         with pytest.raises(_engine.EngineError):
@@ -174,8 +183,31 @@ def test_os_environ_is_locked_while_an_engine_run_is_under_way(live_notes, tmp_p
         def clear(self) -> None:
             pass
 
+    active = _engine.LOCKED_ENVIRON._active
     run = _engine.SuiteRun(notes_schema(live_notes, tmp_path), ["POST /notes"], stateful=False, progress=Sink())
-    assert type(os.environ) is os._Environ
     run.result("POST /notes")
     assert seen and set(seen) == {_LockedEnviron}
-    assert type(os.environ) is os._Environ  # given back when the run ended
+    assert _engine.LOCKED_ENVIRON._active == active  # this run gave its lock back when it ended
+
+
+def test_a_phase_that_cannot_test_an_operation_loses_nothing_the_rest_of_the_run_found(tmp_path):
+    # httpbin's GET /etag/{etag} does not declare its path parameter: each phase reports a schema error for it, yet
+    # the engine still sends requests for it (probes, what it can build) and finds failures; keep them, say why.
+    from tests.apps.inventory import app
+
+    doc = app.openapi()
+    doc["paths"]["/items/{item_id}"]["get"]["parameters"] = [
+        {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+    ]
+    served = ServedApp("tests.apps.inventory:buggy", ROOT, "test", log=tmp_path / "serve.log")
+    try:
+        (tmp_path / "apitest.toml").write_text(f'base_url = "{served.base_url}"\n[fuzz]\nmax_examples = 10\nseed = 1\n')
+        phases = ("examples", "coverage", "fuzzing")
+        schema = _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), served.base_url, phases)
+        run = _engine.SuiteRun(schema, ["GET /items/{item_id}", "GET /health"], stateful=False)
+        result = run.result("GET /items/{item_id}")
+        assert result.findings and result.statuses["GET /items/{item_id}"]
+        assert result.problems and all("Path parameter 'item_id' is not defined" in p for p in result.problems)
+        assert {p.split(":")[0] for p in result.problems} == set(phases)
+    finally:
+        served.close()

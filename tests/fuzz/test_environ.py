@@ -1,21 +1,22 @@
-"""The engine's threads read the environment (proxy settings) while pytest's main thread changes it."""
+"""The engine's threads read the environment (proxy settings) while pytest's main thread changes it.
+
+Each case runs in a fresh interpreter: os.environ is process-wide, and engine runs of other tests lock it too.
+"""
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-import urllib.request
+import subprocess
+import sys
+from pathlib import Path
 
+ROOT = Path(__file__).parents[2]
+RACE = """
+import os, threading, time, urllib.request
 from apitest.fuzz.environ import LockedEnviron
 
-
-def race(seconds: float) -> list[str]:
-    """What a thread reading the proxy settings as `requests` does met while PYTEST_CURRENT_TEST came and went."""
-    errors: list[str] = []
-    stop = threading.Event()
-
-    def read() -> None:
+def race(seconds):
+    errors, stop = [], threading.Event()
+    def read():
         while not stop.is_set():
             try:
                 urllib.request.getproxies_environment()
@@ -23,29 +24,35 @@ def race(seconds: float) -> list[str]:
             except Exception as exc:
                 errors.append(repr(exc))
                 return
-
     reader = threading.Thread(target=read)
     reader.start()
     deadline = time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline and not errors:
-            os.environ["APITEST_TEST_CURRENT"] = "x"
-            os.environ.pop("APITEST_TEST_CURRENT")
-    finally:
-        stop.set()
-        reader.join()
+    while time.monotonic() < deadline and not errors:
+        os.environ["PYTEST_CURRENT_TEST"] = "x"
+        os.environ.pop("PYTEST_CURRENT_TEST")
+    stop.set()
+    reader.join()
     return errors
+"""
+
+
+def run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", RACE + code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    return result.stdout.strip()
 
 
 def test_readers_never_see_a_key_vanish_halfway_while_locked():
-    with LockedEnviron():
-        assert race(3.0) == []
-        os.environ["APITEST_TEST_SET"] = "1"
-        assert os.environ.get("APITEST_TEST_SET") == "1" and "APITEST_TEST_SET" in os.environ
-        del os.environ["APITEST_TEST_SET"]
-    assert type(os.environ) is os._Environ  # restored after the last run
+    out = run(
+        "with LockedEnviron():\n"
+        "    print(race(3.0))\n"
+        "    os.environ['A_KEY'] = '1'; print(os.environ.get('A_KEY'), 'A_KEY' in os.environ)\n"
+        "print(type(os.environ).__name__)\n"
+    )
+    assert out.splitlines() == ["[]", "1 True", "_Environ"]
 
 
 def test_without_the_lock_the_same_reader_fails():
-    # The race the lock removes, shown on the same loop: a KeyError for the key pytest removed.
-    assert any("KeyError('APITEST_TEST_CURRENT')" in e for e in race(10.0))
+    # The race the lock removes, on the same loop: the key pytest removed vanishes under the reader.
+    assert "KeyError('PYTEST_CURRENT_TEST')" in run("print(race(10.0))")

@@ -1,31 +1,97 @@
+"""apitest's own checks fire only where the spec makes the promise they test."""
+
 from __future__ import annotations
 
-from apitest.fuzz.practice import ErrorShapes, location_on_201, retry_after_on_429, slow_operation
+from apitest.fuzz.practice import CHECKS, Promises, check_response, slow_operation
+
+ALL = frozenset(CHECKS)
+PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
 
 
-def test_retry_after():
-    assert retry_after_on_429(429, {}) is not None
-    assert retry_after_on_429(503, {"content-type": ["text/plain"]}) is not None
-    assert retry_after_on_429(429, {"retry-after": ["3"]}) is None
-    assert retry_after_on_429(200, {}) is None
-
-
-def test_location():
-    assert location_on_201(201, {}) == "201 Created without a Location header."
-    assert location_on_201(201, {"location": ["/a/1"]}) is None
-
-
-def test_error_shapes_first_seen_and_declared():
-    shapes = ErrorShapes()
-    problem = {"content-type": ["application/problem+json"]}
-    assert shapes.check("o", 404, problem, b'{"type":"x","title":"t","status":404}') is None
-    assert shapes.check("o", 422, problem, b'{"status":422,"title":"t","type":"x"}') is None
-    assert "other errors of this API are" in (shapes.check("o", 400, {"content-type": ["text/plain"]}, b"bad") or "")
-    assert shapes.check("o", 200, {"content-type": ["text/plain"]}, b"ok") is None
-    shapes.declare("p", "application/problem+json")
-    assert "declares application/problem+json" in (
-        shapes.check("p", 500, {"content-type": ["text/html"]}, b"<h1>") or ""
+def spec(**responses) -> Promises:
+    return Promises(
+        {
+            "openapi": "3.0.3",
+            "paths": {
+                "/things": {
+                    "post": {"responses": responses},
+                    "get": {"responses": {"200": {"description": "ok"}, "404": {"description": "n", **PROBLEM}}},
+                },
+                "/other": {"get": {"responses": {"400": {"description": "bad", **PROBLEM}}}},
+            },
+            "components": {"headers": {"Location": {"schema": {"type": "string"}}}},
+        }
     )
+
+
+def checks(promises: Promises, status: int, headers=None, body=b"", method="POST") -> list[str]:
+    return [p.check for p in check_response(promises, method, "/things", status, headers or {}, body, ALL)]
+
+
+def test_location_only_where_the_201_declares_it():
+    declared = spec(
+        **{"201": {"description": "made", "headers": {"Location": {"$ref": "#/components/headers/Location"}}}}
+    )
+    assert checks(declared, 201) == ["location_on_201"]
+    assert checks(declared, 201, {"location": ["/things/1"]}) == []
+    # RFC 9110 allows a 201 without Location: a spec that does not promise one gets no finding
+    assert checks(spec(**{"201": {"description": "made"}}), 201) == []
+    # a required header missing is schemathesis's response_headers_conformance: not reported twice
+    required = spec(**{"201": {"description": "made", "headers": {"Location": {"required": True}}}})
+    assert checks(required, 201) == []
+
+
+def test_retry_after_only_where_the_response_declares_it():
+    declared = spec(
+        **{"429": {"description": "slow down", "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}
+    )
+    assert checks(declared, 429) == ["retry_after_on_429"]
+    assert checks(declared, 429, {"retry-after": ["3"]}) == []
+    assert checks(spec(**{"429": {"description": "slow down"}}), 429) == []
+    assert checks(spec(**{"201": {"description": "made"}}), 429) == []  # an undocumented status: not ours
+
+
+def test_error_payloads_judged_against_the_errors_the_spec_documents():
+    promises = spec(**{"409": {"description": "conflict"}, "201": {"description": "made"}})
+    assert promises.error_media == "application/problem+json"  # every documented error body agrees
+    assert checks(promises, 409, {"content-type": ["text/plain"]}, b"conflict") == ["consistent_error_payload"]
+    assert checks(promises, 409, {"content-type": ["application/problem+json"]}, b"{}") == []
+    assert checks(promises, 409, {"content-type": ["text/html"]}, b"") == []  # no body at all
+    # a status whose own response declares a body is content_type_conformance's; an undocumented one is not ours
+    assert checks(promises, 404, {"content-type": ["text/html"]}, b"<h1>", method="GET") == []
+    assert checks(promises, 405, {"content-type": ["text/html"]}, b"<h1>") == []
+    mixed = Promises(
+        {
+            "openapi": "3.0.3",
+            "paths": {
+                "/a": {"get": {"responses": {"400": {"description": "x", "content": {"application/json": {}}}}}},
+                "/b": {"get": {"responses": {"400": {"description": "x", **PROBLEM}, "404": {"description": "y"}}}},
+            },
+        }
+    )
+    assert mixed.error_media is None  # the spec makes no API-wide promise
+    assert check_response(mixed, "GET", "/b", 404, {"content-type": ["text/plain"]}, b"no", ALL) == []
+
+
+def test_checks_can_be_turned_off():
+    declared = spec(**{"201": {"description": "made", "headers": {"Location": {}}}})
+    assert check_response(declared, "POST", "/things", 201, {}, b"", frozenset()) == []
+
+
+def test_swagger_2_bodies_take_the_produces_media_type():
+    promises = Promises(
+        {
+            "swagger": "2.0",
+            "produces": ["application/json"],
+            "paths": {
+                "/a": {"get": {"responses": {"400": {"description": "x", "schema": {}}, "404": {"description": "y"}}}},
+                "/b": {"get": {"responses": {"422": {"description": "x", "schema": {}}}}},
+            },
+        }
+    )
+    assert promises.error_media == "application/json"
+    found = check_response(promises, "GET", "/a", 404, {"content-type": ["text/html"]}, b"<p>", ALL)
+    assert [p.check for p in found] == ["consistent_error_payload"]
 
 
 def test_slow_operation_uses_p95_not_one_outlier():
