@@ -344,6 +344,7 @@ class RunResult:
         self.findings.sort(
             key=lambda f: (f.severity.rank, f.source, f.suite, f.operation or "", f.check, _canonical(f))
         )
+        self.findings = _one_per_fingerprint(self.findings)
         self.coverage.sort(key=lambda c: (c.suite, c.operation, _canonical(c)))
         self.load.sort(key=lambda r: (r.suite, r.profile, _canonical(r)))
         self.contracts.sort(key=lambda c: (c.suite, c.consumer, c.provider, c.mode, c.interaction, _canonical(c)))
@@ -418,6 +419,23 @@ _BUCKETS: dict[type, str] = {
 RECORD_KINDS: dict[str, type] = {cls.__name__: cls for cls in _BUCKETS}
 
 
+def _one_per_fingerprint(findings: list[Finding]) -> list[Finding]:
+    """One finding per defect: the same fingerprint from several items (an operation's item and the stateful run,
+    a shrunk and an unshrunk case) is shown once, the first (most severe) of them, naming how often it was seen."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.fingerprint, []).append(f)
+    kept = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) > 1 and "occurrences" not in first.details:
+            items = sorted({f.item for f in group if f.item})
+            details = {**first.details, "occurrences": len(group), "items": items}
+            first = dataclasses.replace(first, details=details)
+        kept.append(first)
+    return kept
+
+
 def _canonical(record: Any) -> str:
     return json.dumps(to_json(record), sort_keys=True)
 
@@ -472,12 +490,17 @@ def _convert(tp: Any, value: Any) -> Any:
 
 
 def format_findings(findings: Sequence[Finding]) -> str:
+    """Findings as pytest shows a failed item: severity, check, title, message, and how to reproduce each."""
     lines = []
     for f in findings:
         where = f" on {f.operation}" if f.operation else ""
         lines.append(f"[{f.severity.value}] {f.check}{where}: {f.title}")
         for line in f.message.strip().splitlines()[:8]:
             lines.append(f"    {line}")
-        if f.curl:
+        steps = f.details.get("steps") if isinstance(f.details.get("steps"), list) else None
+        if steps and len(steps) > 1:
+            lines.append(f"    reproduce ({len(steps)} requests in order, the last one fails):")
+            lines.extend(f"      {step}" for step in steps)
+        elif f.curl:
             lines.append(f"    reproduce: {f.curl}")
     return "\n".join(lines)

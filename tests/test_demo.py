@@ -65,3 +65,48 @@ def test_buggy_demo_reports_every_planted_bug(tmp_path):
                 assert method == bug.operation.split()[0] and template_matches(bug.operation.split()[1], url), f["curl"]
             assert "demo-key" not in f["curl"]
     assert not missing, f"planted bugs not reported: {missing}"
+
+
+def test_the_same_seed_repeats_a_run_exactly(tmp_path):
+    # five runs of the buggy demo (fresh API each time, as a newcomer runs them): the same cases, the same findings
+    seen = []
+    for n in range(5):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        result, report = demo(folder, "--buggy", "-m", "apitest_fuzz")
+        assert result.returncode == 1, result.stdout[-2000:]
+        cases = [(i["name"], i["cases"]) for i in report["items"]]
+        seen.append((cases, sorted(f["fingerprint"] for f in report["findings"])))
+        assert report["meta"]["seed"] == 2 and report["setups"][0]["seed_from"].endswith("apitest.toml [fuzz] seed")
+    assert all(run == seen[0] for run in seen), seen
+
+
+def test_a_run_without_a_seed_picks_one_prints_it_and_repeats_with_it(tmp_path):
+    (tmp_path / "apitest.toml").write_text('serve = "apitest.demo.app:buggy_app"\n[fuzz]\nmax_examples = 10\n')
+    command = [
+        sys.executable,
+        "-m",
+        "apitest",
+        "run",
+        str(tmp_path),
+        "-k",
+        "books and not order",
+        "-p",
+        "no:cacheprovider",
+    ]
+
+    def run(*extra: str) -> tuple[str, dict]:
+        out = subprocess.run(
+            [*command, *extra], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+        ).stdout
+        return out, json.loads((tmp_path / "apitest-report" / "report.json").read_text())
+
+    out, first = run()
+    seed = first["meta"]["seed"]
+    assert isinstance(seed, int) and first["setups"][0]["seed_from"] == "chosen for this run"
+    assert f"apitest: seed {seed} for suites that set none (repeat with --apitest-seed {seed})" in out
+    assert f"seed {seed}" in out.split("= apitest =")[-1]
+    _, again = run("--apitest-seed", str(seed))
+    assert again["meta"]["seed"] == seed and again["setups"][0]["seed_from"] == "--apitest-seed"
+    assert [(i["name"], i["cases"]) for i in again["items"]] == [(i["name"], i["cases"]) for i in first["items"]]
+    assert sorted(f["fingerprint"] for f in again["findings"]) == sorted(f["fingerprint"] for f in first["findings"])

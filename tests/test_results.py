@@ -125,3 +125,30 @@ def test_verdict():
     assert run.verdict == "passed"
     run.items.append(ItemResult("n", Source.FUZZ, "s", "n", Outcome.ERROR, 0.1))
     assert run.verdict == "failed"
+
+
+def test_one_finding_per_fingerprint_whichever_items_found_it():
+    from apitest.results import format_findings
+
+    first = Finding(Source.FUZZ, "use_after_free", "DELETE /b/{id}", "Resource still available", item="x::stateful")
+    again = Finding(
+        Source.FUZZ, "use_after_free", "DELETE /b/{id}", "Resource still available", item="x::DELETE /b/{id}"
+    )
+    other = Finding(Source.FUZZ, "not_a_server_error", "DELETE /b/{id}", "Server error", item="x::DELETE /b/{id}")
+    result = RunResult(meta=RunMeta(started=1.0), findings=[first, again, other])
+    result.sort()
+    assert sorted(f.check for f in result.findings) == ["not_a_server_error", "use_after_free"]
+    kept = next(f for f in result.findings if f.check == "use_after_free")
+    assert kept.details["occurrences"] == 2 and kept.details["items"] == ["x::DELETE /b/{id}", "x::stateful"]
+    assert result.summary()["findings"] == 2
+    steps = Finding(
+        Source.FUZZ,
+        "use_after_free",
+        "DELETE /b/{id}",
+        "t",
+        curl="curl -X GET b",
+        details={"steps": ["curl a", "curl b"]},
+    )
+    assert "reproduce (2 requests in order, the last one fails):\n      curl a\n      curl b" in format_findings(
+        [steps]
+    )

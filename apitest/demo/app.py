@@ -5,14 +5,12 @@ Serve one with `python -m uvicorn apitest.demo.app:app --port 8701`; keys are `d
 
 from __future__ import annotations
 
-import time
-
 from fastapi import FastAPI
 
 from . import books, openapi, orders, problems, system
 from .bugs import BugKey
 from .dependencies import USERS, Demo
-from .ratelimit import Clock, SlidingWindowLimiter
+from .ratelimit import Clock, SlidingWindowLimiter, Ticks
 from .requestid import RequestIdMiddleware
 from .store import seeded_store
 
@@ -29,14 +27,20 @@ def create_app(
     buggy: bool = False,
     rate_limit: int = 10,
     rate_window: float = 1.0,
-    clock: Clock = time.monotonic,
+    clock: Clock | None = None,
     capacity_per_user: int = 10_000,
 ) -> FastAPI:
-    """A new service with its own seeded store; `rate_limit` requests per `rate_window` seconds on /v1/stats."""
+    """A new service with its own seeded store; `rate_limit` requests per `rate_window` seconds on /v1/stats.
+
+    The clock is logical by default (one tick of 1/(2 * rate_limit) s per request): the limit counts requests, so a
+    run meets the same 429s every time. Pass `time.monotonic` for a wall clock.
+    """
     app = FastAPI(title="apitest demo bookstore", version="1.0.0", description=DESCRIPTION)
     app.state.demo = Demo(
         store=seeded_store(capacity_per_owner=capacity_per_user, users=tuple(USERS.values())),
-        limiter=SlidingWindowLimiter(limit=rate_limit, window=rate_window, clock=clock),
+        limiter=SlidingWindowLimiter(
+            limit=rate_limit, window=rate_window, clock=clock or Ticks(rate_window / (2 * rate_limit))
+        ),
         bugs=frozenset(BugKey) if buggy else frozenset(),
     )
     for module in (system, books, orders):

@@ -10,6 +10,25 @@ from collections.abc import Callable
 Clock = Callable[[], float]
 
 
+class Ticks:
+    """A logical clock that moves `tick` seconds at every reading, so a limiter counts requests, not seconds.
+
+    The demo limits by requests rather than wall-clock time so that a fuzz run meets the same 429s every time
+    (with the seed, the same cases and findings): with `tick=0.05` and a limit of 10 per second, at most 10 of any
+    20 consecutive requests get through.
+    """
+
+    def __init__(self, tick: float) -> None:
+        self._tick = tick
+        self._now = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            self._now += self._tick
+            return self._now
+
+
 class SlidingWindowLimiter:
     """At most `limit` hits per key within any `window` seconds.
 

@@ -2,7 +2,7 @@
 
 apitest runs it with the demo suite's `[load.burst]` profile; run it alone against a served demo with
 `locust -f loadtests/storefront.py --headless -u 10 -r 10 -t 20s -H http://127.0.0.1:8701`.
-GET /v1/stats is left out on purpose: it is rate-limited to 20 requests/s per key (429 by design), and a
+GET /v1/stats is left out on purpose: it is rate-limited per key (429 by design), and a
 load test of it would measure the limiter, not the service.
 """
 
