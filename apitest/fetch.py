@@ -21,6 +21,7 @@ class FetchError(Exception):
 class Answer:
     status: int
     text: str
+    content_type: str = ""  # the media type, lower case, without parameters
 
 
 def get(url: str, timeout: float, headers: Mapping[str, str] | None = None) -> Answer:

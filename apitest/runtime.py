@@ -115,7 +115,10 @@ class Runtime:
         return self.base_url(suite) + "/openapi.json"
 
     def document(self, suite: Suite) -> dict[str, Any]:
-        return self.cached("document", str(suite.file), lambda: load_document(self.spec_location(suite)))
+        # A spec served by the API is fetched with the suite's credentials, as the API would want them.
+        return self.cached(
+            "document", str(suite.file), lambda: load_document(self.spec_location(suite), headers=suite.auth.headers)
+        )
 
     def on_close(self, closer: Callable[[], None]) -> None:
         """Call `closer` at the end of the session, before served apps stop (e.g. to stop an engine still running)."""

@@ -7,6 +7,7 @@ process when the first fuzz item runs.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ class Operation:
         return f"{self.method} {self.path}"
 
 
-def load_document(location: str, *, timeout: float = 10.0) -> dict[str, Any]:
-    """The OpenAPI document at a path or URL, checked to be OpenAPI with every `$ref` resolvable."""
-    doc = _parse(_read(location, timeout), location)
+def load_document(location: str, *, timeout: float = 10.0, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The OpenAPI document at a path or URL (fetched with `headers`), checked to be OpenAPI with every `$ref`
+    resolvable."""
+    doc = _parse(_read(location, timeout, headers or {}), location)
     check_document(doc, location)
     return doc  # type: ignore[no-any-return]
 
@@ -129,14 +131,29 @@ def _first_unresolved_ref(doc: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _read(location: str, timeout: float) -> str:
+def _read(location: str, timeout: float, headers: Mapping[str, str]) -> str:
     if location.startswith(("http://", "https://")):
         try:
-            answer = get(location, timeout)
+            answer = get(location, timeout, {"Accept": "application/json, application/yaml, */*", **headers})
         except FetchError as exc:
             raise SpecLoadError(f"{location}: cannot fetch the spec ({exc}); is the server running?") from exc
+        if answer.status in (401, 403):
+            sent = (
+                f"sent with the suite's [auth.headers] ({', '.join(headers)})"
+                if headers
+                else "sent without credentials"
+            )
+            raise SpecLoadError(
+                f"{location}: fetching the spec answered HTTP {answer.status} ({sent}); "
+                "check the credentials, or point `spec` at a file."
+            )
         if answer.status != 200:
             raise SpecLoadError(f"{location}: fetching the spec answered HTTP {answer.status}; check the URL.")
+        if answer.content_type in ("text/html", "application/xhtml+xml"):
+            raise SpecLoadError(
+                f"{location}: answered an HTML page (HTTP {answer.status}, {answer.content_type}), not an OpenAPI "
+                "document; a login or documentation page? Check the URL and the credentials."
+            )
         return answer.text
     try:
         return Path(location).read_text(encoding="utf-8")

@@ -63,3 +63,44 @@ def test_escaped_pointer_resolves(tmp_path):
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(doc))
     assert load_document(str(path)) == doc
+
+
+class _SpecServer(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/login":
+            self._send(200, "text/html", b"<html><body>Sign in</body></html>")
+        elif self.headers.get("X-Key") != "k1":
+            self._send(401, "application/json", b'{"detail": "no key"}')
+        else:
+            self._send(200, "application/json", json.dumps({"openapi": "3.0.3", "paths": {}}).encode())
+
+    def _send(self, status: int, media: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def spec_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SpecServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_spec_url_is_fetched_with_the_suites_credentials(spec_server):
+    assert load_document(spec_server + "/openapi.json", headers={"X-Key": "k1"})["openapi"] == "3.0.3"
+    with pytest.raises(SpecLoadError) as info:
+        load_document(spec_server + "/openapi.json", headers={"X-Key": "wrong"})
+    assert str(info.value) == (
+        f"{spec_server}/openapi.json: fetching the spec answered HTTP 401 (sent with the suite's [auth.headers] "
+        "(X-Key)); check the credentials, or point `spec` at a file."
+    )
+    with pytest.raises(SpecLoadError, match=r"answered an HTML page \(HTTP 200, text/html\), not an OpenAPI document"):
+        load_document(spec_server + "/login")
