@@ -30,10 +30,13 @@ def get(url: str, timeout: float, headers: Mapping[str, str] | None = None) -> A
         with urllib.request.urlopen(
             urllib.request.Request(url, headers=dict(headers or {})), timeout=timeout
         ) as response:
-            return Answer(response.status, _text(response.read(), response.headers.get_content_charset()))
+            body = _text(response.read(), response.headers.get_content_charset())
+            return Answer(response.status, body, response.headers.get_content_type())
     except urllib.error.HTTPError as exc:
         with exc:
-            return Answer(exc.code, _text(exc.read(), exc.headers.get_content_charset() if exc.headers else None))
+            charset = exc.headers.get_content_charset() if exc.headers else None
+            media = exc.headers.get_content_type() if exc.headers else ""
+            return Answer(exc.code, _text(exc.read(), charset), media)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"{type(reason).__name__}: {reason}") from exc

@@ -94,6 +94,7 @@ def spec_server():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_a_spec_url_is_fetched_with_the_suites_credentials(spec_server):
