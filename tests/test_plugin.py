@@ -240,3 +240,26 @@ def test_credentials_a_target_echoes_reach_no_output(pytester, monkeypatch):
     body = evidence[0]["exchange"]["response_body"]
     assert '"author":"Ann"' in body.replace(" ", "") and "[REDACTED]" in body  # only secrets are masked
     assert "[Filtered]" not in outputs["apitest-report/report.json"]
+
+
+def test_operations_not_fully_tested_are_counted_and_explained(pytester, inventory_suite):
+    from tests.apps.inventory import app
+
+    doc = app.openapi()
+    # as httpbin's GET /etag/{etag}: the path parameter is not declared, so no phase can build a full case
+    doc["paths"]["/items/{item_id}"]["get"]["parameters"] = []
+    (pytester.path / "openapi.json").write_text(json.dumps(doc))
+    inventory_suite()
+    path = pytester.path / "apitest.toml"
+    path.write_text('spec = "openapi.json"\n' + path.read_text())
+    result = pytester.runpytest()
+    out = result.stdout.str()
+    data = report(pytester)
+    assert data["summary"]["operations"] == {"fully": 2, "partly": 1, "not": 0}
+    (partly,) = [c for c in data["coverage"] if c["tested"] == "partly"]
+    assert partly["operation"] == "GET /items/{item_id}"
+    assert partly["notes"] and all("Path parameter 'item_id' is not defined" in n for n in partly["notes"])
+    assert "operations: 2 fully, 1 partly, 0 not tested" in out
+    assert "GET /items/{item_id}: partly tested: examples: Schema Error: Path parameter 'item_id' is not defined" in out
+    summary = (pytester.path / "apitest-report" / "summary.md").read_text()
+    assert "### Operations not fully tested" in summary and "| `GET /items/{item_id}` | partly |" in summary

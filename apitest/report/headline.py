@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..results import Comparison, RunResult
+from ..results import Comparison, RunResult, Tested
 
 
 def headline(result: RunResult) -> str:
@@ -38,3 +38,19 @@ def baseline_sentence(comparison: Comparison) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def untested_lines(result: RunResult, limit: int) -> list[str]:
+    """The operations fuzzing did not fully test, and why; one line for those that answered only 401/403."""
+    lacking = [c for c in result.coverage if not c.probed and c.tested is not Tested.FULLY]
+    if not lacking:
+        return []
+    walled = [c for c in lacking if any("answered only" in note for note in c.notes)]
+    lines = [
+        f"not fully tested: {len(lacking)} operation{'' if len(lacking) == 1 else 's'} (why, per operation, in the report)"
+    ]
+    if walled:
+        lines.append(f"  {_count(len(walled), 'operation')} answered only 401/403: check the suite's credentials")
+    for c in [c for c in lacking if c not in walled][:limit]:
+        lines.append(f"  {c.operation}: {c.tested.value} tested: {'; '.join(c.notes)[:300]}")
+    return lines

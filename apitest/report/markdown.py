@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..results import Comparison, RunResult, SloResult, Source
+from ..results import Comparison, RunResult, SloResult, Source, Tested
 from ..settings.load import TOTAL
 from .headline import baseline_sentence, headline
 
@@ -54,6 +54,11 @@ def render_markdown(result: RunResult) -> str:
         lines += baseline_lines(result.baseline)
     if result.findings:
         lines += _finding_lines(result)
+    lacking = [c for c in result.coverage if not c.probed and c.tested is not Tested.FULLY]
+    if lacking:
+        lines += ["", "### Operations not fully tested", "", "| operation | tested | why |", "|---|---|---|"]
+        for c in lacking[:MAX_ROWS]:
+            lines.append(f"| {_code(c.operation)} | {c.tested.value} | {_cell('; '.join(c.notes), 300)} |")
     if result.load:
         lines += [
             "",

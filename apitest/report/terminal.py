@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import RunResult
-from .headline import baseline_sentence, headline
+from .headline import baseline_sentence, headline, untested_lines
 
 Line = tuple[str, dict[str, Any]]
 VERDICT_MARKUP: dict[str, dict[str, Any]] = {
@@ -34,6 +34,7 @@ def summary_lines(result: RunResult, written: Sequence[Path]) -> list[Line]:
         lines.append((f"  [{f.severity.value}] {f.source.value}{where}: {f.check}: {f.title}", {}))
     if len(result.findings) > 20:
         lines.append((f"  ... {len(result.findings) - 20} more in the report", {}))
+    lines += [(line, {"yellow": True}) for line in untested_lines(result, limit=10)]
     b = result.baseline
     if b is not None:
         verdict = "passed" if b.gate_passed else "failed"

@@ -361,9 +361,10 @@
         else if (explicit) { klass += " cov-missing"; title = "documented but never seen"; }
         return h("td", { class: klass, title }, n ? num(n, 0) : explicit ? "0" : "");
       }),
-      td(r.documented.filter((c) => !status.test(c)).join(", "))));
+      td(r.documented.filter((c) => !status.test(c)).join(", ")),
+      td(r.probed ? "" : (r.tested || "fully") + ((r.notes || []).length ? ": " + r.notes.join("; ") : ""))));
     block.append(h("p", { class: "legend" }, h("span", { class: "cov-ok" }, "documented, seen"), h("span", { class: "cov-missing" }, "documented, never seen"), h("span", { class: "cov-undocumented" }, "seen, not documented")));
-    block.append(table(["operation", "cases"].concat(columns, ["also documented"]), body, [0, 1].concat(columns.map(() => 1), [0])));
+    block.append(table(["operation", "cases"].concat(columns, ["also documented", "tested"]), body, [0, 1].concat(columns.map(() => 1), [0, 0])));
     return block;
   }
 
