@@ -117,7 +117,8 @@ class FuzzOperationItem(_FuzzItem):
                 )
             )
         findings = list(run.findings)
-        slow = practice.slow_operation(run.elapsed_ms.get(label, []), self.suite.fuzz.slow_operation_ms)
+        threshold = self.suite.fuzz.slow_operation_ms
+        slow = practice.slow_operation(run.elapsed_ms.get(label, []), threshold) if threshold is not None else None
         if slow:
             _, curl, exchange = run.slowest[label]
             title = practice.TITLES["slow_operation"]

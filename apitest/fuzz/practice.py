@@ -9,7 +9,8 @@ apitest adds findings, never takes one away.
 * `retry_after_on_429`: a 429 or 503 without the `Retry-After` header the spec declares (optional) for it.
 * `consistent_error_payload`: every error response the spec documents with a body uses one media type (such as
   `application/problem+json`), and a documented error status declared without a body came back in another one.
-* `slow_operation`: an operation whose p95 response time is over `[fuzz] slow_operation_ms` (the user's promise).
+* `slow_operation`: an operation whose p95 response time is over `[fuzz] slow_operation_ms`, when it is set (the
+  user's promise; no threshold is right for every API, so there is none by default).
 
 A header the spec declares *required* is schemathesis's `response_headers_conformance`, and a body type the
 operation's own response declares is its `content_type_conformance`: these checks do not report them twice.

@@ -35,8 +35,10 @@ class FuzzSettings:
     max_response_time: Annotated[float, Ge(0.001)] | None = setting(
         None, "Seconds a response may take before it is a finding (max_response_time check)."
     )
-    slow_operation_ms: Annotated[float, Ge(1)] = setting(
-        1000.0, "An operation whose p95 response time is over this many ms is a slow_operation finding."
+    slow_operation_ms: Annotated[float, Ge(1)] | None = setting(
+        None,
+        "An operation whose p95 response time is over this many ms is a slow_operation finding (off unless set: "
+        "how slow is too slow is yours to say).",
     )
     workers: Annotated[int, Ge(1), Le(64)] = setting(1, "Concurrent schemathesis workers of a suite's fuzz run.")
     request_timeout: Annotated[float, Ge(0.1)] = setting(10.0, "Seconds one fuzz request may take.")
