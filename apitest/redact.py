@@ -72,8 +72,8 @@ class Redactor:
         pattern = self._pattern
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        if "[Filtered]" in text:
-            text = text.replace("[Filtered]", MASK)
+        if "Filtered" in text:  # schemathesis's own marker, also URL-encoded in a query string
+            text = text.replace("[Filtered]", MASK).replace("%5BFiltered%5D", quote(MASK, safe=""))
         if "://" in text and "@" in text:
             text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
         if "-H" in text or "--header" in text:

@@ -263,3 +263,15 @@ def test_operations_not_fully_tested_are_counted_and_explained(pytester, invento
     assert "GET /items/{item_id}: partly tested: examples: Schema Error: Path parameter 'item_id' is not defined" in out
     summary = (pytester.path / "apitest-report" / "summary.md").read_text()
     assert "### Operations not fully tested" in summary and "| `GET /items/{item_id}` | partly |" in summary
+
+
+def test_every_request_carries_a_traceparent_and_a_request_id(pytester, notes_server):
+    import re
+
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text(f'base_url = "{notes_server}"\n[fuzz]\nmax_examples = 5\nseed = 1\n')
+    pytester.runpytest()
+    ids = httpx.get(notes_server + "/_ids").json()
+    assert len(ids) > 20
+    assert all(re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", t or "") and r for t, r in ids), ids[:5]
+    assert len({t for t, _ in ids}) == len(ids)  # one trace per request

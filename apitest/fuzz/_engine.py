@@ -21,6 +21,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
+from .. import correlation
 from ..errors import SpecLoadError, TargetError
 from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
@@ -35,6 +36,36 @@ if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+class _Stamping:
+    """While our engine runs are under way, every request schemathesis sends carries a traceparent and an
+    X-Request-ID (correlation.py). They are added to the prepared request at the session, below the Case: editing
+    the Case from a hook would change what the engine's checks judge (it revalidates an edited case)."""
+
+    def __init__(self) -> None:
+        self.active = 0
+
+    def install(self) -> None:
+        from schemathesis.transport.requests import SameHostRedirectsSession
+
+        original = SameHostRedirectsSession.send
+        if getattr(original, "_apitest", False):
+            return
+        stamping = self
+
+        def send(session: Any, request: Any, **kwargs: Any) -> Any:
+            if stamping.active:
+                correlation.stamp(request.headers)
+            return original(session, request, **kwargs)
+
+        send._apitest = True  # type: ignore[attr-defined]
+        SameHostRedirectsSession.send = send  # type: ignore[method-assign, assignment]
+
+
+STAMPING = _Stamping()
+
+
 PRACTICE_SEVERITY = {
     "location_on_201": Severity.LOW,
     "retry_after_on_429": Severity.MEDIUM,
@@ -248,6 +279,8 @@ class SuiteRun:
         if self._stream is None:
             QUIET_GC.start()
             LOCKED_ENVIRON.start()  # the engine's threads outlive items; pytest changes os.environ between them
+            STAMPING.install()
+            STAMPING.active += 1
             self._stream = from_schema(self._schema).execute()
         started = time.perf_counter()
         try:
@@ -302,6 +335,7 @@ class SuiteRun:
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
             LOCKED_ENVIRON.end()
+            STAMPING.active -= 1
         self._finished = True
 
     def _report(self) -> None:
@@ -388,6 +422,7 @@ def _collect(
                 severity=PRACTICE_SEVERITY.get(problem.check, Severity.MEDIUM),
                 curl=node.value.as_curl_command(headers=_flatten(interaction.request.headers)),
                 exchange=_exchange(interaction),
+                details=correlation.ids_of(_flatten(interaction.request.headers)),
             )
             _add(out, seen, finding)
     for case_id, checks in rec.checks.items():
@@ -411,7 +446,10 @@ def _collect(
                 severity=_severity(failure),
                 curl=steps[-1] if steps else info.code_sample,
                 exchange=_exchange(recorded) if recorded is not None else None,
-                details={"steps": steps} if len(steps) > 1 else {},
+                details={
+                    **(correlation.ids_of(_flatten(recorded.request.headers)) if recorded is not None else {}),
+                    **({"steps": steps} if len(steps) > 1 else {}),
+                },
             )
             _add(out, seen, finding)
 
