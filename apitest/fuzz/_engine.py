@@ -8,12 +8,13 @@ tests/fuzz pin the parts used here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,6 +28,7 @@ from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
+from ._followup import CHECKS as FOLLOW_UP_CHECKS, FOLLOW_UPS, Exemplars
 from .environ import LOCKED_ENVIRON
 from .status import RunStatus
 
@@ -66,6 +68,19 @@ class _Stamping:
 STAMPING = _Stamping()
 
 
+@contextlib.contextmanager
+def stamped() -> Iterator[None]:
+    """Correlation ids on the requests sent meanwhile (apitest's own follow-ups, after the engine run)."""
+    STAMPING.install()
+    STAMPING.active += 1
+    try:
+        yield
+    finally:
+        STAMPING.active -= 1
+
+
+OWN_CHECKS = (*practice.CHECKS, *FOLLOW_UP_CHECKS)
+
 PRACTICE_SEVERITY = {
     "location_on_201": Severity.LOW,
     "retry_after_on_429": Severity.MEDIUM,
@@ -86,9 +101,9 @@ class Practice:
 
 
 def own_checks(suite: Suite) -> tuple[str, ...]:
-    """Which of apitest's own checks the suite's `checks` / `exclude_checks` turn on."""
+    """Which of apitest's own checks (observers and follow-ups) the suite's `checks` / `exclude_checks` turn on."""
     fuzz = suite.fuzz
-    wanted = practice.CHECKS if "all" in fuzz.checks else [c for c in practice.CHECKS if c in fuzz.checks]
+    wanted = OWN_CHECKS if "all" in fuzz.checks else [c for c in OWN_CHECKS if c in fuzz.checks]
     return tuple(c for c in wanted if c not in fuzz.exclude_checks)
 
 
@@ -113,9 +128,9 @@ def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[st
     checks: dict[str, Any] = {}
     if "all" not in fuzz.checks:  # apitest's own checks are not the engine's (practice.py)
         checks["enabled"] = False
-        checks.update({name: {"enabled": True} for name in fuzz.checks if name not in practice.CHECKS})
+        checks.update({name: {"enabled": True} for name in fuzz.checks if name not in OWN_CHECKS})
     for name in fuzz.exclude_checks:
-        if name not in practice.CHECKS:
+        if name not in OWN_CHECKS:
             checks[name] = {"enabled": False}
     if fuzz.max_response_time is not None:
         checks["max_response_time"] = fuzz.max_response_time
@@ -216,16 +231,21 @@ class SuiteRun:
         labels: Sequence[str],
         *,
         stateful: bool,
+        followups: bool = False,
         progress: ProgressSink | None = None,
         practice: Practice | None = None,
     ) -> None:
         self._practice = practice
+        # Requests the API accepted, per operation: what the follow-up checks start from once the engine is done.
+        self.exemplars = Exemplars()
         self._schema = schema.include(name=list(labels)) if labels else schema
         self._progress = progress
         self._phase = ""
         self._through: set[str] = set()  # operations through the current phase
         self._labels = frozenset(labels)
         keys = [*labels, STATEFUL_PHASE] if stateful else list(labels)
+        if followups:
+            keys.append(FOLLOW_UPS)  # done only when the engine has ended
         self._runs = {key: FuzzRun() for key in keys}
         self._seen: dict[str, set[tuple[str, str, str, str]]] = {key: set() for key in keys}
         self._errors: dict[str, EngineError] = {}
@@ -295,7 +315,7 @@ class SuiteRun:
             sink = self._sink(key)
             run = self._runs[sink]
             run.busy_s += spent
-            _collect(event.recorder, run, self._seen[sink], self._practice)
+            _collect(event.recorder, run, self._seen[sink], self._practice, self.exemplars)
             if event.skip_reason and not event.recorder.interactions:
                 run.skipped = event.skip_reason
             if phase == self._final_phase:
@@ -332,6 +352,7 @@ class SuiteRun:
             self._finish()
 
     def _finish(self) -> None:
+        self._done.add(FOLLOW_UPS)
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
             LOCKED_ENVIRON.end()
@@ -382,7 +403,11 @@ def _engine_error(exc: BaseException, title: str, message: str) -> EngineError:
 
 
 def _collect(
-    rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str, str]], own: Practice | None = None
+    rec: ScenarioRecorder,
+    out: FuzzRun,
+    seen: set[tuple[str, str, str, str]],
+    own: Practice | None = None,
+    exemplars: Exemplars | None = None,
 ) -> None:
     for case_id, interaction in rec.interactions.items():
         out.cases += 1
@@ -401,7 +426,11 @@ def _collect(
         if node is not None and elapsed > out.slowest.get(label, (-1.0,))[0]:
             curl = node.value.as_curl_command(headers=_flatten(interaction.request.headers))
             out.slowest[label] = (elapsed, curl, _exchange(interaction))
-        if own is None or node is None or probe:
+        if node is None or probe:
+            continue
+        if exemplars is not None:
+            exemplars.add(label, node.value, response.status_code, response.headers, response.content or b"")
+        if own is None:
             continue
         operation = node.value.operation
         for problem in practice.check_response(
