@@ -8,8 +8,12 @@ tests/fuzz pin the parts used here.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
+import json
+import os
+import tempfile
 import gc
 import re
 import time
@@ -165,14 +169,38 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
     from schemathesis.config import ConfigError as StConfigError
     from schemathesis.core.errors import InvalidSchema, LoaderError
 
+    data = config_dict(suite, base_url, phases)
+    if suite.auth.secondary.headers:
+        # Two users: schemathesis's object_level_authorization replays one user's reads as the other (its [auth.wfc]
+        # peers); each user's headers then come from that document instead of the run's fixed headers.
+        data.pop("headers", None)
+        data["auth"] = {"wfc": {"path": _users_file(suite), "user": "primary", "peers": ["primary", "secondary"]}}
     try:
-        config = SchemathesisConfig.from_dict(config_dict(suite, base_url, phases))
+        config = SchemathesisConfig.from_dict(data)
         schema = schemathesis.openapi.from_dict(document, config=config)
     except StConfigError as exc:
         raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {_one_line(exc)}") from exc
     except (InvalidSchema, LoaderError) as exc:
         raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {_one_line(exc)}") from exc
     return schema
+
+
+def _users_file(suite: Suite) -> str:
+    """A Web Fuzzing Commons auth document naming the suite's two users; private to us, removed at exit."""
+    users = [
+        {"name": name, "fixedHeaders": [{"name": k, "value": v} for k, v in headers.items()]}
+        for name, headers in (("primary", suite.auth.headers), ("secondary", suite.auth.secondary.headers))
+    ]
+    handle, path = tempfile.mkstemp(prefix="apitest-users-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump({"auth": users}, out)
+    atexit.register(_remove, path)
+    return path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,5 +1,5 @@
 """Private records and payments, following REST practice (`good`) or breaking each practice the follow-up checks
-judge (`bad`): one flag per broken practice, all on in `bad`.
+judge (`bad`): one flag per broken practice, all on in `bad` but `cross_user_read`, which `leaky` has alone.
 
 Users: `X-Key: k1` (alice) and `X-Key: k2` (bob). A record belongs to whoever made it: others get 404.
 """
@@ -25,6 +25,7 @@ FLAGS = frozenset(
         "leak_401",  # a GET without credentials answers 401 with the record's name in the error
         "cross_user_write",  # another user may PUT and DELETE a record they cannot read
         "key_ignored",  # a POST /payments repeated with the same Idempotency-Key pays twice
+        "cross_user_read",  # another user may read any record
     }
 )
 SECURITY = [{"key": []}]
@@ -53,7 +54,7 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
     app = FastAPI(title="records", version="1.0")
     lock = threading.Lock()
     records: dict[int, tuple[str, Record]] = {}
-    payments: dict[int, Payment] = {}
+    payments: dict[int, tuple[str, Payment]] = {}
     keys: dict[str, tuple[str, Payment]] = {}
     counter = [0]
 
@@ -85,7 +86,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
 
     def own(record_id: int, who: str, *, write: bool = False) -> Record:
         found = records.get(record_id)
-        if found is None or (found[0] != who and not (write and "cross_user_write" in flags)):
+        shared = "cross_user_write" in flags if write else "cross_user_read" in flags
+        if found is None or (found[0] != who and not shared):
             raise HTTPException(404, "no such record")
         return found[1]
 
@@ -181,20 +183,23 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
                     return JSONResponse({"detail": "key reused with another request"}, 422)
                 return JSONResponse(earlier.model_dump(), 201, headers={"Location": f"/payments/{earlier.id}"})
             payment = Payment(id=next_id(), **body.model_dump())
-            payments[payment.id] = payment
+            payments[payment.id] = (who, payment)
             if idempotency_key:
                 keys[idempotency_key] = (who, payment)
         return JSONResponse(payment.model_dump(), 201, headers={"Location": f"/payments/{payment.id}"})
 
     @app.get("/payments/{payment_id}", response_model=Payment, responses={401: {}, 404: {}})
     def payment(payment_id: Annotated[int, Path(ge=1)], x_key: Key = None) -> JSONResponse:
-        user(x_key)
-        if payment_id not in payments:
+        who = user(x_key)
+        if payment_id not in payments or payments[payment_id][0] != who:
             raise HTTPException(404, "no such payment")
-        return JSONResponse(payments[payment_id].model_dump())
+        return JSONResponse(payments[payment_id][1].model_dump())
 
     return app
 
 
 good = create_app()
-bad = create_app(FLAGS)
+bad = create_app(
+    FLAGS - {"cross_user_read"}
+)  # a readable record is shared: cross-user writes are judged on private ones
+leaky = create_app(frozenset({"cross_user_read"}))

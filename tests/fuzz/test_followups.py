@@ -23,11 +23,11 @@ seed = 1
 """
 
 
-def run(pytester: pytest.Pytester, app: str, suite: str = SUITE) -> dict:
+def run(pytester: pytest.Pytester, app: str, suite: str = SUITE, select: str = "follow-up") -> dict:
     pytester.makepyfile(records=(APPS / "records.py").read_text())
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
     (pytester.path / "apitest.toml").write_text(suite.format(app=app))
-    pytester.runpytest("-k", "follow-up")
+    pytester.runpytest("-k", select)
     return json.loads((pytester.path / "apitest-report" / "report.json").read_text())
 
 
@@ -62,8 +62,8 @@ def test_each_broken_practice_is_found_with_its_whole_sequence(pytester):
 
 
 def test_an_api_that_follows_the_practices_has_no_such_finding(pytester):
-    report = run(pytester, "good")
-    assert [f for f in report["findings"] if f["check"] in CHECKS] == []
+    report = run(pytester, "good", select="records or follow-up")
+    assert [f for f in report["findings"] if f["check"] in (*CHECKS, "object_level_authorization")] == []
     (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
     assert item["notes"] == []
 
@@ -72,3 +72,10 @@ def test_without_a_second_user_the_cross_user_checks_say_they_were_skipped(pytes
     report = run(pytester, "good", SUITE.replace('[auth.secondary.headers]\nX-Key = "k2"\n', ""))
     (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
     assert item["notes"] == ["cross-user checks skipped: no second credential ([auth.secondary.headers])"]
+
+
+def test_the_second_user_reaches_schemathesis_object_level_authorization(pytester):
+    # cross-user reads are schemathesis's check; apitest gives it the suite's two users
+    leaky = run(pytester, "leaky", SUITE, "records or payments")
+    found = {(f["check"], f["operation"]) for f in leaky["findings"]}
+    assert ("object_level_authorization", "GET /records/{record_id}") in found
