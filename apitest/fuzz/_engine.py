@@ -11,11 +11,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
+import gc
 import json
 import os
-import tempfile
-import gc
 import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
