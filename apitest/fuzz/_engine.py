@@ -89,6 +89,7 @@ PRACTICE_SEVERITY = {
     "location_on_201": Severity.LOW,
     "retry_after_on_429": Severity.MEDIUM,
     "consistent_error_payload": Severity.MEDIUM,
+    "rate_limit_headers": Severity.MEDIUM,
 }
 
 
