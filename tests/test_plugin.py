@@ -76,9 +76,9 @@ def test_k_takes_an_operation_as_written(pytester, inventory_suite):
     inventory_suite()
     result = pytester.runpytest("-k", "GET /items/{item_id}", "--collect-only", "-q")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["apitest.toml::GET /items/{item_id}", "*1/4 tests collected (3 deselected)*"])
+    result.stdout.fnmatch_lines(["apitest.toml::GET /items/{item_id}", "*1/5 tests collected (4 deselected)*"])
     # an expression pytest accepts keeps its meaning, and a malformed one is still pytest's usage error
-    pytester.runpytest("-k", "GET and /items", "--collect-only", "-q").stdout.fnmatch_lines(["*2/4 tests collected*"])
+    pytester.runpytest("-k", "GET and /items", "--collect-only", "-q").stdout.fnmatch_lines(["*2/5 tests collected*"])
     assert pytester.runpytest("-k", "GET (", "--collect-only").ret == pytest.ExitCode.USAGE_ERROR
 
 
@@ -171,7 +171,7 @@ def test_xdist_workers_merge_into_one_report(pytester, inventory_suite):
     result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
     assert result.ret == 1
     data = report(pytester)
-    assert len(data["items"]) == 4
+    assert len(data["items"]) == 5  # 3 operations, stateful, follow-up
     assert {f["check"] for f in data["findings"]} >= {"not_a_server_error", "response_schema_conformance"}
 
 

@@ -133,6 +133,7 @@ class Sender:
         self.base_url = base_url
         self.users = users
         self.timeout = timeout
+        self.sent = 0  # requests sent, retries included
         # Headers that carry who is asking, or a precondition: each request says them itself, never an exemplar.
         self._controlled = (
             credential_headers | CONTROLLED_HEADERS | {name.lower() for headers in users.values() for name in headers}
@@ -164,6 +165,7 @@ class Sender:
 
         headers = dict(self.users.get(user, {}))
         for attempt in range(2):
+            self.sent += 1
             with contextlib.closing(SameHostRedirectsSession()) as session:
                 session.headers.update(headers)
                 response = case.call(base_url=self.base_url, session=session, timeout=self.timeout)
@@ -256,27 +258,31 @@ class FollowUps:
             exemplar = self._first_exemplar(writer)
             if writer is None or exemplar is None or resource.reader is None:
                 continue
-            target, _ = self._alive(resource)
-            wrote = self._send(self._retarget(writer, exemplar, resource, target))
-            if not 200 <= wrote.status < 300:
-                continue
-            read = self._send(self.sender.case(resource.reader, path_parameters={resource.param: target}))
-            if not 200 <= read.status < 300:
-                continue
-            stated = wrote.body if isinstance(wrote.body, dict) else exemplar.case.body
-            source = "its answer" if isinstance(wrote.body, dict) else "the request"
-            diffs = resources.differences(stated, read.body)
-            if diffs:
-                self._find(
-                    "read_after_write",
-                    writer,
-                    f"{method} answered {wrote.status}, but GET then shows "
-                    + "; ".join(
-                        f"{name} = {json.dumps(after)} where {source} had {json.dumps(before)}"
-                        for name, before, after in diffs[:5]
+            # As sent, then nudged one field at a time: a write of what the resource already holds shows nothing.
+            for variant in _variants(exemplar):
+                self._steps = []
+                target, _ = self._alive(resource)
+                wrote = self._send(self._retarget(writer, variant, resource, target))
+                if not 200 <= wrote.status < 300:
+                    continue
+                read = self._send(self.sender.case(resource.reader, path_parameters={resource.param: target}))
+                if not 200 <= read.status < 300:
+                    continue
+                stated = wrote.body if isinstance(wrote.body, dict) else variant.case.body
+                source = "its answer" if isinstance(wrote.body, dict) else "the request"
+                diffs = resources.differences(stated, read.body)
+                if diffs:
+                    self._find(
+                        "read_after_write",
+                        writer,
+                        f"{method} answered {wrote.status}, but GET then shows "
+                        + "; ".join(
+                            f"{name} = {json.dumps(after)} where {source} had {json.dumps(before)}"
+                            for name, before, after in diffs[:5]
+                        )
+                        + ": the update was not stored as reported.",
                     )
-                    + ": the update was not stored as reported.",
-                )
+                    return
             return
 
     def _idempotent_put(self, resource: ItemResource) -> None:
@@ -563,21 +569,20 @@ class FollowUps:
         return found[0] if found else None
 
     def _alive(self, resource: ItemResource) -> tuple[str, Sent]:
-        """An id of the resource that exists now (read back 2xx), from what the engine run created or read."""
-        reader = resource.reader
-        if reader is None:
-            raise _Skip
+        """An id of the resource that exists now (read back 2xx): one the engine run created or read, else one made
+        now (the run may have deleted all it made)."""
+        reader = self._require_label(resource.reader)
         for target in self._candidates(resource):
             read = self._send(self.sender.case(reader, path_parameters={resource.param: target}))
             if 200 <= read.status < 300:
                 return target, read
-        raise _Skip
+        return self._made(resource, mark=False)
 
-    def _made(self, resource: ItemResource) -> tuple[str, Sent]:
-        """A resource made now by the creator, with a string field marked so that its value is recognisable."""
+    def _made(self, resource: ItemResource, *, mark: bool = True) -> tuple[str, Sent]:
+        """A resource made now by the creator; with `mark`, with a string field marked so its value is recognisable."""
         reader = self._require_label(resource.reader)
         for exemplar in self.exemplars.of(resource.creator):
-            for variant in _variants(exemplar, mark=True):
+            for variant in _variants(exemplar, mark=mark):
                 made = self._send(self.sender.case(resource.creator or "", like=variant.case))
                 made_id = resources.created_id(resource, made.headers, made.body) if 200 <= made.status < 300 else None
                 if made_id is None:
@@ -661,8 +666,9 @@ def run_followups(
     exemplars: Exemplars,
     enabled: frozenset[str],
     on_step: Callable[[], None] | None = None,
-) -> tuple[list[Finding], list[str]]:
-    """The follow-up checks of one suite, after its engine run; (findings, notes on what could not be checked)."""
+) -> tuple[list[Finding], list[str], int]:
+    """The follow-up checks of one suite, after its engine run: findings, notes on what could not be checked, and
+    how many requests they sent."""
     users: dict[str, dict[str, str]] = {"primary": dict(suite.auth.headers), "anonymous": {}}
     if suite.auth.secondary.headers:
         users["secondary"] = dict(suite.auth.secondary.headers)
@@ -672,7 +678,7 @@ def run_followups(
     notes = list(checks.notes)
     if "cross_user_write" in enabled and "secondary" not in users:
         notes.append("cross-user checks skipped: no second credential ([auth.secondary.headers])")
-    return checks.findings, notes
+    return checks.findings, notes, sender.sent
 
 
 def _credential_headers(document: Mapping[str, Any]) -> frozenset[str]:

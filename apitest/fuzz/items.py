@@ -189,12 +189,12 @@ class FuzzFollowUpItem(_FuzzItem):
         )
         started = time.perf_counter()
         with _engine.stamped():
-            findings, notes = run_followups(
+            findings, notes, sent = run_followups(
                 schema, document, suite, base_url, suite_run.exemplars, follow_up_checks(suite)
             )
         return ItemOutcome(
             findings=[*run.findings, *findings],
-            cases=run.cases,
+            cases=run.cases + sent,
             duration_s=run.busy_s + time.perf_counter() - started,
             notes=tuple(notes),
         )
