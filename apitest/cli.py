@@ -3,6 +3,7 @@
 apitest run [PATH ...] [OPTIONS]        run suites (folders with apitest.toml); every option is pytest's or apitest's
 apitest demo [--buggy] [OPTIONS]        serve the embedded demo API on 127.0.0.1 and run its suite
 apitest report REPORT.json [...]        re-render a report, or compare two (--diff A B)
+apitest replay REPORT.json [FP ...]     send findings' requests again and say whether each still fails
 apitest schema [--suite]                the JSON Schema of report.json (or of a suite file)
 """
 
@@ -20,7 +21,7 @@ from . import __version__
 from .errors import ApitestError, EngineMissingError, did_you_mean
 
 DEMO_BUGGY_APP = "apitest.demo.app:buggy_app"
-COMMANDS = ("run", "demo", "report", "schema")
+COMMANDS = ("run", "demo", "report", "replay", "schema")
 USAGE_ERROR = 4
 
 USAGE = f"""\
@@ -32,6 +33,7 @@ commands:
   run [PATH ...] [OPTIONS]     run the suites under PATH (default: the current folder)
   demo [--buggy] [OPTIONS]     serve the embedded demo API on 127.0.0.1 and run its suite
   report REPORT.json [...]     re-render a report, or compare two runs (--diff OLD NEW)
+  replay REPORT.json [FP ...]  send findings' requests again: does each still fail? (--base-url URL)
   schema [--suite]             print the JSON Schema of report.json (--suite: of apitest.toml)
   --version                    print apitest's version
 
@@ -70,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .report.rerender import main as report_main
 
             return int(report_main(rest))
+        if command == "replay":
+            from .fuzz.replay import main as replay_main
+
+            return replay_main(rest)
         if command == "schema":
             return _schema(rest)
         if command == "run":

@@ -15,8 +15,10 @@ Every message names where the bad value came from and what to do about it, on on
 
 from __future__ import annotations
 
+import argparse
 import difflib
 from collections.abc import Iterable
+from typing import NoReturn
 
 
 class ApitestError(Exception):
@@ -59,3 +61,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`" Did you mean 'x'?"` for the closest choice, or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse, with a mistake as one line and exit status 4 (pytest's usage error) instead of usage and 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message}; see `{self.prog} --help`.")

@@ -124,10 +124,14 @@ class Redactor:
         return value
 
 
+# Evidence is cut at 4 KiB; a request's body is kept whole up to 64 KiB, since `apitest replay` sends it again.
+REQUEST_BODY_LIMIT = 65536
+
+
 def truncate(text: str | None, limit: int = 4096) -> str | None:
     if text is None or len(text) <= limit:
         return text
     return text[:limit] + f"... [{len(text) - limit} more characters]"
 
 
-__all__ = ["MASK", "SENSITIVE_HEADER", "Redactor", "truncate"]
+__all__ = ["MASK", "REQUEST_BODY_LIMIT", "SENSITIVE_HEADER", "Redactor", "truncate"]

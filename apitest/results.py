@@ -57,6 +57,10 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: str | None = None
     elapsed_ms: float | None = None
+    # Whose credentials the request carried: "primary" or "secondary" (the suite's users), "anonymous" (none),
+    # "other" (credentials of neither user, e.g. an invalid key); "" when not known. `apitest replay` sends the
+    # same user's credentials in place of the masked ones.
+    user: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,8 @@ class Finding:
     curl: str | None = None
     exchange: Exchange | None = None
     details: JSON = field(default_factory=dict)
+    # Every request of a finding found through a sequence, in order; the last is `exchange`, the failing one.
+    sequence: tuple[Exchange, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -280,6 +286,7 @@ class SuiteSetup:
     """What decided one suite's fuzz cases, so that the run can be repeated exactly."""
 
     suite: str
+    file: str = ""  # the suite file, for `apitest replay`
     seed: int | None = None
     seed_from: str = ""  # "--apitest-seed", "apitest.toml [fuzz]", "chosen for this run"...
     database: str = "none"  # Hypothesis's example database: "none", or the folder whose examples were replayed

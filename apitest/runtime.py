@@ -68,7 +68,11 @@ class Runtime:
             origin = origins["fuzz.seed"]
         self.record(
             SuiteSetup(
-                suite=suite.name, seed=suite.fuzz.seed, seed_from=origin.describe("seed"), database=suite.fuzz.database
+                suite=suite.name,
+                file=str(suite.file),
+                seed=suite.fuzz.seed,
+                seed_from=origin.describe("seed"),
+                database=suite.fuzz.database,
             )
         )
         return suite

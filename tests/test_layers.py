@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "apitest.correlation": 0,
     "apitest": 2,  # the package's __init__: errors, results, the version
     "apitest.recorder": 2,
+    "apitest.credentials": 2,
     "apitest.spec": 2,
     "apitest.target": 2,
     "apitest.baseline": 2,

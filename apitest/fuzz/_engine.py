@@ -26,9 +26,10 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from .. import correlation
+from .. import correlation, credentials
+from ..credentials import Users
 from ..errors import SpecLoadError, TargetError
-from ..redact import truncate
+from ..redact import REQUEST_BODY_LIMIT, truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
@@ -84,6 +85,9 @@ def stamped() -> Iterator[None]:
 
 
 OWN_CHECKS = (*practice.CHECKS, *FOLLOW_UP_CHECKS)
+# Reported whenever the API drops one request's connection yet answers others (the schemathesis CLI reports these
+# as network errors); not a check that can be turned off.
+CONNECTION_DROPPED = "connection_dropped"
 
 PRACTICE_SEVERITY = {
     "location_on_201": Severity.LOW,
@@ -263,8 +267,10 @@ class SuiteRun:
         followups: bool = False,
         progress: ProgressSink | None = None,
         practice: Practice | None = None,
+        users: Users | None = None,
     ) -> None:
         self._practice = practice
+        self._users: Users = users or {}
         # Requests the API accepted, per operation: what the follow-up checks start from once the engine is done.
         self.exemplars = Exemplars()
         self._schema = schema.include(name=list(labels)) if labels else schema
@@ -344,7 +350,7 @@ class SuiteRun:
             sink = self._sink(key)
             run = self._runs[sink]
             run.busy_s += spent
-            _collect(event.recorder, run, self._seen[sink], self._practice, self.exemplars)
+            _collect(event.recorder, run, self._seen[sink], self._practice, self.exemplars, self._users)
             if event.skip_reason and not event.recorder.interactions:
                 run.skipped = event.skip_reason
             if phase == self._final_phase:
@@ -359,6 +365,12 @@ class SuiteRun:
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value == self._final_phase:
             self._done.update(self._labels)
         elif isinstance(event, events.NonFatalError):
+            if _connection_failed(event.value) and _answers(self._schema.get_base_url()):
+                # The API is up, so it dropped this one request (e.g. it crashed on it): a finding, as the
+                # schemathesis CLI reports it, and the run goes on.
+                key = self._sink(event.label if event.related_to_operation else STATEFUL_PHASE)
+                _add(self._runs[key], self._seen[key], _dropped(event))
+                return
             error = _engine_error(event.value, event.info.title, event.info.message)
             if event.related_to_operation and event.label in self._labels:
                 # One phase could not test the operation; the others still did: keep their results, say why.
@@ -417,18 +429,52 @@ class EngineError(Exception):
 
 def _engine_error(exc: BaseException, title: str, message: str) -> EngineError:
     """The error to report; raises TargetError at once if the API stopped answering, since nothing can go on."""
+    if _connection_failed(exc):
+        first = message.strip().splitlines()[0] if message.strip() else str(exc)
+        raise TargetError(f"the API stopped answering ({title}): {first}") from exc
+    error = EngineError(f"{title}: {message.strip()}")
+    error.__cause__ = exc
+    return error
+
+
+def _connection_failed(exc: BaseException) -> bool:
     import requests
 
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, requests.ConnectionError):
-            raise TargetError(
-                f"the API stopped answering ({title}): {message.strip().splitlines()[0] if message.strip() else cause}"
-            ) from exc
+            return True
         cause = cause.__cause__ or cause.__context__
-    error = EngineError(f"{title}: {message.strip()}")
-    error.__cause__ = exc
-    return error
+    return False
+
+
+def _answers(base_url: str | None, attempts: int = 3) -> bool:
+    """Whether the API answers a fresh request (any HTTP status): after a connection failed, is it still up?"""
+    from ..fetch import FetchError, get
+
+    if not base_url:
+        return False
+    for attempt in range(attempts):
+        try:
+            get(base_url, timeout=5.0)
+            return True
+        except FetchError:
+            time.sleep(0.5 * (attempt + 1))  # a server restarting after a crash gets a moment
+    return False
+
+
+def _dropped(event: events.NonFatalError) -> Finding:
+    message = event.info.message.strip()
+    return Finding(
+        source=Source.FUZZ,
+        check=CONNECTION_DROPPED,
+        operation=event.label if event.related_to_operation else None,
+        title="Connection dropped without a response",
+        message=(message.splitlines()[0] if message else str(event.value))
+        + "\nThe API still answers other requests: it closed the connection on this one (a crash handling it?).",
+        severity=Severity.CRITICAL,
+        curl=event.info.code_sample,
+    )
 
 
 def _collect(
@@ -437,7 +483,9 @@ def _collect(
     seen: set[tuple[str, str, str, str]],
     own: Practice | None = None,
     exemplars: Exemplars | None = None,
+    users: Users | None = None,
 ) -> None:
+    users = users or {}
     for case_id, interaction in rec.interactions.items():
         out.cases += 1
         node = rec.cases.get(case_id)
@@ -454,7 +502,7 @@ def _collect(
         out.elapsed_ms.setdefault(label, []).append(elapsed)
         if node is not None and elapsed > out.slowest.get(label, (-1.0,))[0]:
             curl = node.value.as_curl_command(headers=_flatten(interaction.request.headers))
-            out.slowest[label] = (elapsed, curl, _exchange(interaction))
+            out.slowest[label] = (elapsed, curl, _exchange(interaction, users))
         if node is None or probe:
             continue
         if exemplars is not None:
@@ -479,7 +527,7 @@ def _collect(
                 message=problem.message,
                 severity=PRACTICE_SEVERITY.get(problem.check, Severity.MEDIUM),
                 curl=node.value.as_curl_command(headers=_flatten(interaction.request.headers)),
-                exchange=_exchange(interaction),
+                exchange=_exchange(interaction, users),
                 details=correlation.ids_of(_flatten(interaction.request.headers)),
             )
             _add(out, seen, finding)
@@ -495,6 +543,11 @@ def _collect(
             # A failure found through a sequence (stateful, use_after_free...) carries every step, in order; the
             # last one is the failing request, and it is the finding's own reproduction.
             steps = [step.curl for step in info.steps]
+            sequence = tuple(
+                _exchange(step, users)
+                for step in (rec.interactions.get(s.case_id) for s in info.steps)
+                if step is not None and step.response is not None
+            )
             finding = Finding(
                 source=Source.FUZZ,
                 check=check.name,
@@ -503,11 +556,12 @@ def _collect(
                 message=failure.message,
                 severity=_severity(failure),
                 curl=steps[-1] if steps else info.code_sample,
-                exchange=_exchange(recorded) if recorded is not None else None,
+                exchange=_exchange(recorded, users) if recorded is not None else None,
                 details={
                     **(correlation.ids_of(_flatten(recorded.request.headers)) if recorded is not None else {}),
                     **({"steps": steps} if len(steps) > 1 else {}),
                 },
+                sequence=sequence if len(steps) > 1 and len(sequence) == len(steps) else (),
             )
             _add(out, seen, finding)
 
@@ -532,17 +586,19 @@ def _severity(failure: Any) -> Severity:
         return Severity.MEDIUM
 
 
-def _exchange(interaction: Interaction) -> Exchange:
+def _exchange(interaction: Interaction, users: Users) -> Exchange:
     request, response = interaction.request, interaction.response
+    headers = {k: ", ".join(v) for k, v in request.headers.items()}
     return Exchange(
         method=request.method,
         url=request.uri,
-        request_headers={k: ", ".join(v) for k, v in request.headers.items()},
-        request_body=truncate(request.body.decode("utf-8", "replace")) if request.body else None,
+        request_headers=headers,
+        request_body=truncate(request.body.decode("utf-8", "replace"), REQUEST_BODY_LIMIT) if request.body else None,
         status=response.status_code if response is not None else None,
         response_headers={k: ", ".join(v) for k, v in response.headers.items()} if response is not None else {},
         response_body=truncate(response.content.decode("utf-8", "replace"))
         if response is not None and response.content
         else None,
         elapsed_ms=round(response.elapsed * 1000, 2) if response is not None else None,
+        user=credentials.who(headers, users) if users else "",
     )

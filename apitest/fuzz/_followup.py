@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..redact import REQUEST_BODY_LIMIT
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import Suite
-from . import resources
+from . import judgement as rules, resources
 from .resources import ItemResource
 
 if TYPE_CHECKING:
@@ -178,11 +179,12 @@ class Sender:
             method=str(prepared.method),
             url=str(prepared.url),
             request_headers={k: str(v) for k, v in prepared.headers.items()},
-            request_body=_text(prepared.body),
+            request_body=_text(prepared.body, REQUEST_BODY_LIMIT),
             status=response.status_code,
             response_headers={k: ", ".join(v) for k, v in received.items()},
             response_body=_text(response.content),
             elapsed_ms=round(response.elapsed * 1000, 2),
+            user=user,
         )
         return Sent(
             case, response.status_code, received, response.content, case.as_curl_command(headers=headers), exchange
@@ -249,6 +251,7 @@ class FollowUps:
                 reader,
                 f"GET with If-None-Match: {etag} (the ETag it had just sent) answered {again.status} with the whole "
                 "body instead of 304 Not Modified; clients cannot revalidate their caches.",
+                rules.answered("2xx"),
             )
 
     def _read_after_update(self, resource: ItemResource) -> None:
@@ -281,6 +284,7 @@ class FollowUps:
                             for name, before, after in diffs[:5]
                         )
                         + ": the update was not stored as reported.",
+                        rules.differs(-2, -1, source="answer" if isinstance(wrote.body, dict) else "request"),
                     )
                     return
             return
@@ -305,6 +309,7 @@ class FollowUps:
                     "idempotency",
                     writer,
                     f"the same PUT answered {first.status}, then {second.status} when sent again.",
+                    rules.class_differs(-4, -2),
                 )
                 return
             diffs = resources.differences(after_first.body, after_second.body)
@@ -315,6 +320,7 @@ class FollowUps:
                     "sending the same PUT twice changed the resource: "
                     + "; ".join(f"{name} went from {json.dumps(a)} to {json.dumps(b)}" for name, a, b in diffs[:5])
                     + " (PUT must be idempotent: RFC 9110, section 9.2.2).",
+                    rules.differs(-3, -1),
                 )
                 return
 
@@ -338,6 +344,7 @@ class FollowUps:
                     f"{method} with If-Match: {STALE_ETAG} (an ETag the resource never had) answered {wrote.status}: "
                     "the write was applied instead of refused with 412 Precondition Failed, so concurrent "
                     "updates overwrite each other.",
+                    rules.answered("2xx"),
                 )
             return
 
@@ -361,6 +368,7 @@ class FollowUps:
                     writer,
                     f"the second user may not read this resource (GET answered {peek.status}) yet its {method} "
                     f"answered {wrote.status}: object-level authorization is missing on writes.",
+                    rules.answered("2xx"),
                 )
                 return
 
@@ -380,6 +388,7 @@ class FollowUps:
                 reader,
                 f"without credentials it answered {anonymous.status}, and the error body holds values of the protected "
                 f"answer ({', '.join(json.dumps(v) for v in leaked[:3])}).",
+                rules.contains(leaked),
             )
 
     def _delete(self, resource: ItemResource) -> None:
@@ -407,6 +416,7 @@ class FollowUps:
                         writer,
                         f"DELETE answered {gone.status}, yet {reader} still answers {read.status}: the resource is "
                         "not gone (expected 404 or 410).",
+                        rules.answered("2xx"),
                     )
                     return
         if "idempotency" in self.enabled:
@@ -417,6 +427,7 @@ class FollowUps:
                     writer,
                     f"a second DELETE of the same resource answered {again.status}; a repeated DELETE must leave the "
                     "same state and fail no worse than 404/410 (RFC 9110, section 9.2.2).",
+                    rules.not_answered("2xx", 404, 410),
                 )
 
     def _created_then_read(self, label: str) -> None:
@@ -448,6 +459,7 @@ class FollowUps:
                         for name, before, after in diffs[:5]
                     )
                     + ".",
+                    rules.differs(-2, -1, source="answer" if isinstance(made.body, dict) else "request"),
                 )
             return
 
@@ -480,6 +492,7 @@ class FollowUps:
                 f"the same POST with the same {key_name} answered {first.status} then {second.status}"
                 + (f" and made {second_id} besides {first_id}" if first_id and second_id != first_id else "")
                 + ": a retried request must return the first outcome, not repeat the effect.",
+                rules.any_of(rules.status_differs(-2, -1), rules.created_differs(-2, -1)),
             )
             return
         changed = _changed_body(exemplar.case.body)
@@ -496,6 +509,7 @@ class FollowUps:
                 label,
                 f"the {key_name} of an earlier request, reused with another body, answered {third.status}; it must be "
                 "refused (422 in the IETF Idempotency-Key draft), not applied or answered as the first.",
+                rules.answered("2xx"),
             )
 
     def _auth_error_leak(self, label: str) -> None:
@@ -516,6 +530,7 @@ class FollowUps:
                 label,
                 f"without credentials it answered {anonymous.status}, and the error body holds values of the protected "
                 f"answer ({shown}).",
+                rules.contains(leaked),
             )
 
     # -- helpers -----------------------------------------------------------------------------------------------
@@ -533,9 +548,11 @@ class FollowUps:
         self._steps.append(sent)
         return sent
 
-    def _find(self, check: str, operation: str, message: str) -> None:
+    def _find(self, check: str, operation: str, message: str, fails_if: rules.Rule) -> None:
+        """Report `check` on `operation`; `fails_if` is the rule that found it, for `apitest replay` to judge by."""
         last = self._steps[-1]
         details: dict[str, Any] = {"steps": [s.curl for s in self._steps]} if len(self._steps) > 1 else {}
+        details["fails_if"] = fails_if
         request_headers = last.exchange.request_headers
         for name, key in (("traceparent", "traceparent"), ("X-Request-ID", "request_id")):
             value = next((v for k, v in request_headers.items() if k.lower() == name.lower()), None)
@@ -552,6 +569,7 @@ class FollowUps:
                 curl=last.curl,
                 exchange=last.exchange,
                 details=details,
+                sequence=tuple(s.exchange for s in self._steps) if len(self._steps) > 1 else (),
             )
         )
 
@@ -569,14 +587,17 @@ class FollowUps:
         return found[0] if found else None
 
     def _alive(self, resource: ItemResource) -> tuple[str, Sent]:
-        """An id of the resource that exists now (read back 2xx): one the engine run created or read, else one made
-        now (the run may have deleted all it made)."""
+        """An id of the resource that exists now (read back 2xx): one made now, so that the check's requests hold
+        everything they need and `apitest replay` can send them to a fresh server; else, when the spec has no way to
+        make one, one the engine run read."""
+        with contextlib.suppress(_Skip):
+            return self._made(resource, mark=False)
         reader = self._require_label(resource.reader)
         for target in self._candidates(resource):
             read = self._send(self.sender.case(reader, path_parameters={resource.param: target}))
             if 200 <= read.status < 300:
                 return target, read
-        return self._made(resource, mark=False)
+        raise _Skip
 
     def _made(self, resource: ItemResource, *, mark: bool = True) -> tuple[str, Sent]:
         """A resource made now by the creator; with `mark`, with a string field marked so its value is recognisable."""
@@ -705,14 +726,14 @@ def _json(content: bytes | None) -> Any:
         return None
 
 
-def _text(body: Any) -> str | None:
+def _text(body: Any, limit: int = 4096) -> str | None:
     from ..redact import truncate
 
     if body is None:
         return None
     if isinstance(body, bytes):
-        return truncate(body.decode("utf-8", "replace"))
-    return truncate(str(body))
+        return truncate(body.decode("utf-8", "replace"), limit)
+    return truncate(str(body), limit)
 
 
 def _seconds(value: Any) -> float:

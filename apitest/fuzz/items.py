@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .. import credentials
 from ..items import ApitestItem, ItemOutcome
 from ..results import Finding, OperationCoverage, Severity, Source, Tested
 from ..settings import STATEFUL_PHASE, STATELESS_PHASES
@@ -161,7 +162,10 @@ def how_tested(run: FuzzRun, seen: Counter[int], cases: int) -> tuple[Tested, tu
     """Fully, partly or not tested, and why not fully: a phase that could not generate data, or a wall of 401/403."""
     notes = list(run.problems)
     if seen and set(seen) <= AUTH_REJECTIONS:
-        notes.append(f"answered only {'/'.join(str(s) for s in sorted(seen))}: check the suite's credentials")
+        notes.append(
+            f"answered only {'/'.join(str(s) for s in sorted(seen))}: check the suite's credentials, unless it "
+            "refuses by design"
+        )
     if not cases:
         return Tested.NOT, tuple(notes or [run.skipped or "no case could be generated"])
     return (Tested.PARTLY if notes else Tested.FULLY), tuple(notes)
@@ -235,6 +239,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
 
     progress = FuzzProgress(item.config, suite.name)
     own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
+    users = credentials.users_of(suite)  # each recorded request says whose credentials it carried
     plan: dict[str, SuiteRun] = {}
     if labels and set(labels) == {op.label for op in operations(document)}:
         # The CLI's own run: the stateful phase learns from the phases before it; the follow-ups from them all.
@@ -245,6 +250,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
             followups=follow,
             progress=progress,
             practice=own,
+            users=users,
         )
         plan.update(
             dict.fromkeys([*labels, *([STATEFUL_PHASE] if stateful else []), *([FOLLOW_UPS] if follow else [])], run)
@@ -252,7 +258,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     else:
         if labels:
             phases = tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
-            run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress, practice=own)
+            run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress, practice=own, users=users)
             plan.update(dict.fromkeys(labels, run))
         if stateful or follow:
             # Not every operation is selected: links may lead anywhere, so the stateful phase (and the exemplars of
@@ -261,7 +267,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
                 (STATEFUL_PHASE,) if stateful else tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
             )
             run = _engine.SuiteRun(
-                schema(whole), [], stateful=stateful, followups=follow, progress=progress, practice=own
+                schema(whole), [], stateful=stateful, followups=follow, progress=progress, practice=own, users=users
             )
             if stateful:
                 plan[STATEFUL_PHASE] = run

@@ -16,7 +16,8 @@ apitest adds findings, never takes one away.
   user's promise; no threshold is right for every API, so there is none by default).
 
 A header the spec declares *required* is schemathesis's `response_headers_conformance`, and a body type the
-operation's own response declares is its `content_type_conformance`: these checks do not report them twice.
+operation's own response declares (or, in Swagger 2, its `produces`) is its `content_type_conformance`: these
+checks do not report them twice.
 Answers to other methods (schemathesis's probes for unsupported methods) and to undocumented statuses are left to
 the checks made for them.
 """
@@ -50,6 +51,9 @@ class ResponsePromise:
 
     headers: dict[str, bool] = field(default_factory=dict)  # lower-case name -> required
     media_types: tuple[str, ...] = ()
+    # A Swagger 2 response without a schema still has the operation's (or document's) `produces`, which
+    # schemathesis's content_type_conformance holds it to: its content type is that check's to judge, not ours.
+    produces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,9 @@ class Promises:
             media = tuple(str(m).split(";")[0].strip().lower() for m in produces)
         else:
             media = ()
-        return ResponsePromise(headers, media)
+        declared = operation.get("produces") or self._doc.get("produces") or []
+        produces_ = tuple(str(m).split(";")[0].strip().lower() for m in declared) if "swagger" in self._doc else ()
+        return ResponsePromise(headers, media, produces_)
 
     def _error_media(self) -> str | None:
         """The one media type of every documented error body, when at least two documented errors agree on it."""
@@ -158,6 +164,7 @@ def check_response(
         and expected is not None
         and 400 <= status < 500
         and not promise.media_types
+        and not promise.produces
         and content.strip()
     ):
         media = _media(headers)

@@ -50,7 +50,10 @@ def untested_lines(result: RunResult, limit: int) -> list[str]:
         f"not fully tested: {len(lacking)} operation{'' if len(lacking) == 1 else 's'} (why, per operation, in the report)"
     ]
     if walled:
-        lines.append(f"  {_count(len(walled), 'operation')} answered only 401/403: check the suite's credentials")
+        lines.append(
+            f"  {_count(len(walled), 'operation')} answered only 401/403: check the suite's credentials, unless "
+            "they refuse by design"
+        )
     for c in [c for c in lacking if c not in walled][:limit]:
         lines.append(f"  {c.operation}: {c.tested.value} tested: {'; '.join(c.notes)[:300]}")
     return lines

@@ -15,24 +15,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
 from ..baseline import DEFAULT_TOLERANCE, compare, parse_tolerance, read_report
-from ..errors import ApitestError, ConfigError
+from ..errors import ApitestError, UsageParser
 from ..results import RunResult, to_json
 
 INPUT_ERROR = 4
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a mistake as one line and exit status 4 (pytest's usage error) instead of usage and 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise ConfigError(f"{message}; see `apitest report --help`.")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = UsageParser(
         prog="apitest report",
         description="Render report.html / summary.md / junit.xml / report.json again from a report.json, or compare two runs.",
     )

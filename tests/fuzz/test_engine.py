@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import http.server
 import json
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,3 +213,46 @@ def test_a_phase_that_cannot_test_an_operation_loses_nothing_the_rest_of_the_run
         assert {p.split(":")[0] for p in result.problems} == set(phases)
     finally:
         served.close()
+
+
+class _Dropping(http.server.BaseHTTPRequestHandler):
+    """Answers GET /health; on GET /crash closes the connection without a word, as a server whose handler crashed."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/crash"):
+            self.close_connection = True
+            return
+        body = b'{"status": "ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_dropped_connection_is_a_finding_and_the_run_goes_on(tmp_path):
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "dropping", "version": "1"},
+        "paths": {"/crash": {"get": {"responses": ok}}, "/health": {"get": {"responses": ok}}},
+    }
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Dropping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        (tmp_path / "apitest.toml").write_text(f'base_url = "{base_url}"\n[fuzz]\nmax_examples = 3\nseed = 1\n')
+        schema = _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), base_url, ("examples", "fuzzing"))
+        run = _engine.SuiteRun(schema, ["GET /crash", "GET /health"], stateful=False)
+        crash = run.result("GET /crash")
+        assert [(f.check, f.operation, f.severity.value) for f in crash.findings] == [
+            ("connection_dropped", "GET /crash", "critical")
+        ]
+        assert "curl" in (crash.findings[0].curl or "") and "/crash" in (crash.findings[0].curl or "")
+        assert run.result("GET /health").cases > 0  # the run went on
+    finally:
+        server.shutdown()
+        server.server_close()

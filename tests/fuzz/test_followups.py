@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from apitest.fuzz import judgement
 from apitest.fuzz._followup import CHECKS
+from apitest.results import Exchange, from_json
 
 APPS = Path(__file__).parents[1] / "apps"
 SUITE = """serve = "records:{app}"
@@ -59,6 +61,10 @@ def test_each_broken_practice_is_found_with_its_whole_sequence(pytester):
             assert sent == "GET" and any(f"-X {method}" in s for s in steps), steps  # the write, then the read
         assert any("X-Key: [REDACTED]" in s for s in steps) and "k1" not in json.dumps(finding)
         assert finding["details"]["request_id"] and finding["details"]["traceparent"].startswith("00-")
+        # the rule that found it, recorded for `apitest replay`, holds over the requests it recorded
+        recorded = [from_json(Exchange, e) for e in finding["sequence"]] or [from_json(Exchange, finding["exchange"])]
+        assert len(recorded) == len(steps)
+        assert judgement.holds(finding["details"]["fails_if"], [judgement.Step.of(e) for e in recorded]), key
 
 
 def test_an_api_that_follows_the_practices_has_no_such_finding(pytester):

@@ -79,19 +79,21 @@ def test_checks_can_be_turned_off():
 
 
 def test_swagger_2_bodies_take_the_produces_media_type():
-    promises = Promises(
-        {
-            "swagger": "2.0",
-            "produces": ["application/json"],
-            "paths": {
-                "/a": {"get": {"responses": {"400": {"description": "x", "schema": {}}, "404": {"description": "y"}}}},
-                "/b": {"get": {"responses": {"422": {"description": "x", "schema": {}}}}},
-            },
+    def swagger(**extra):
+        paths = {
+            "/a": {"get": {"responses": {"400": {"description": "x", "schema": {}}, "404": {"description": "y"}}}},
+            "/b": {"get": {"responses": {"422": {"description": "x", "schema": {}}}}},
         }
-    )
-    assert promises.error_media == "application/json"
-    found = check_response(promises, "GET", "/a", 404, {"content-type": ["text/html"]}, b"<p>", ALL)
-    assert [p.check for p in found] == ["consistent_error_payload"]
+        return Promises({"swagger": "2.0", "paths": paths, **extra})
+
+    html_404 = ("GET", "/a", 404, {"content-type": ["text/html"]}, b"<p>", ALL)
+    # no produces anywhere: schema-bearing responses default to JSON, and an HTML error page stands out
+    assert swagger().error_media == "application/json"
+    assert [p.check for p in check_response(swagger(), *html_404)] == ["consistent_error_payload"]
+    # with a produces, schemathesis's content_type_conformance holds every answer to it: reported once, there
+    declared = swagger(produces=["application/json"])
+    assert declared.error_media == "application/json"
+    assert check_response(declared, *html_404) == []
 
 
 def test_slow_operation_uses_p95_not_one_outlier():
