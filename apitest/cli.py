@@ -4,6 +4,7 @@ apitest run [PATH ...] [OPTIONS]        run suites (folders with apitest.toml); 
 apitest demo [--buggy] [OPTIONS]        serve the embedded demo API on 127.0.0.1 and run its suite
 apitest report REPORT.json [...]        re-render a report, or compare two (--diff A B)
 apitest schema [--suite]                the JSON Schema of report.json (or of a suite file)
+apitest contracts check --spec S PACTS  can this provider version ship? (pacts against a candidate spec)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from . import __version__
 from .errors import ApitestError, EngineMissingError, did_you_mean
 
 DEMO_BUGGY_APP = "apitest.demo.app:buggy_app"
-COMMANDS = ("run", "demo", "report", "schema")
+COMMANDS = ("run", "demo", "report", "schema", "contracts")
 USAGE_ERROR = 4
 
 USAGE = f"""\
@@ -33,6 +34,8 @@ commands:
   demo [--buggy] [OPTIONS]     serve the embedded demo API on 127.0.0.1 and run its suite
   report REPORT.json [...]     re-render a report, or compare two runs (--diff OLD NEW)
   schema [--suite]             print the JSON Schema of report.json (--suite: of apitest.toml)
+  contracts check --spec SPEC PACTS...
+                               can this provider version ship? Every consumer's pacts against a candidate spec
   --version                    print apitest's version
 
 `apitest run --help` lists apitest's options; every pytest option works too (-k, -m, -n, -x, ...).
@@ -72,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(report_main(rest))
         if command == "schema":
             return _schema(rest)
+        if command == "contracts":
+            from .contracts.deploy import main as contracts_main
+
+            return contracts_main(rest)
         if command == "run":
             if _asks_help(rest):
                 from .options import usage
