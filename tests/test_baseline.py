@@ -319,7 +319,9 @@ def test_latency_stats_error_rate_is_compared_per_endpoint():
 
 
 def test_warnings_are_reported_but_fail_no_gate():
-    warned = dataclasses.replace(finding("crosscheck.request_parameters", "GET /a", "sort is undocumented"), warning=True)
+    warned = dataclasses.replace(
+        finding("crosscheck.request_parameters", "GET /a", "sort is undocumented"), warning=True
+    )
     failing = finding("not_a_server_error", "GET /b", "500")
     only_warnings = run([warned])
     assert only_warnings.verdict == "passed" and only_warnings.summary()["warnings"] == 1
