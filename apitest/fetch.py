@@ -12,6 +12,8 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import correlation
+
 
 class FetchError(Exception):
     """No HTTP answer at all: refused, timed out, unresolvable, or not HTTP."""
@@ -27,9 +29,9 @@ class Answer:
 def get(url: str, timeout: float, headers: Mapping[str, str] | None = None) -> Answer:
     """GET `url`; any HTTP status is an answer, only a failure to get one raises FetchError."""
     try:
-        with urllib.request.urlopen(
-            urllib.request.Request(url, headers=dict(headers or {})), timeout=timeout
-        ) as response:
+        sent = dict(headers or {})
+        correlation.stamp(sent)  # every request apitest sends can be found in the server's logs
+        with urllib.request.urlopen(urllib.request.Request(url, headers=sent), timeout=timeout) as response:
             body = _text(response.read(), response.headers.get_content_charset())
             return Answer(response.status, body, response.headers.get_content_type())
     except urllib.error.HTTPError as exc:

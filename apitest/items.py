@@ -33,6 +33,7 @@ class ItemOutcome:
     cases: int = 0
     # The item's own time, where its wall time holds other items' work (a suite's shared fuzz engine run).
     duration_s: float | None = None
+    notes: tuple[str, ...] = ()  # what the item could not check, and why
 
 
 class FindingsFailed(Exception):
@@ -67,9 +68,10 @@ class ApitestItem(pytest.Item):
         started = time.perf_counter()
         outcome, error, findings = Outcome.PASSED, None, []
         own_time: float | None = None
+        notes: tuple[str, ...] = ()
         try:
             result = self.execute()
-            own_time = result.duration_s
+            own_time, notes = result.duration_s, result.notes
             findings = [self.runtime.record(self._complete(f)) for f in result.findings]
             self.cases = result.cases
             failing = [f for f in findings if not f.warning]  # warnings are reported, and fail nothing
@@ -103,6 +105,7 @@ class ApitestItem(pytest.Item):
                     findings=len(findings),
                     cases=self.cases,
                     error=error,
+                    notes=notes,
                 )
             )
 

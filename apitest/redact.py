@@ -47,7 +47,16 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._names: frozenset[str] = frozenset()  # header names configured as credentials, lower case
         self.add(secrets)
+
+    def add_header_names(self, names: Iterable[str]) -> None:
+        """Headers the suite sends credentials in: masked by name, however short their values."""
+        with self._lock:
+            self._names = self._names | {n.lower() for n in names}
+
+    def sensitive(self, name: str) -> bool:
+        return name.lower() in self._names or SENSITIVE_HEADER.match(name) is not None
 
     def add(self, secrets: Iterable[str]) -> None:
         forms: set[str] = set()
@@ -72,16 +81,21 @@ class Redactor:
         pattern = self._pattern
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        if "[Filtered]" in text:
-            text = text.replace("[Filtered]", MASK)
+        if "Filtered" in text:  # schemathesis's own marker, also URL-encoded in a query string
+            text = text.replace("[Filtered]", MASK).replace("%5BFiltered%5D", quote(MASK, safe=""))
         if "://" in text and "@" in text:
             text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
         if "-H" in text or "--header" in text:
-            text = _CURL_HEADER.sub(_mask_curl_header, text)
+            text = _CURL_HEADER.sub(self._mask_curl_header, text)
         return text
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return {k: MASK if SENSITIVE_HEADER.match(k) else self.text(v) for k, v in headers.items()}
+        return {k: MASK if self.sensitive(k) else self.text(v) for k, v in headers.items()}
+
+    def _mask_curl_header(self, match: re.Match[str]) -> str:
+        if self.sensitive(match["name"]):
+            return f"{match['q']}{match['name']}: {MASK}{match['q']}"
+        return match[0]
 
     def record(self, record: R) -> R:
         """`record` (any of the result model's dataclasses) with every string in it masked."""
@@ -108,12 +122,6 @@ class Redactor:
         if isinstance(value, list | tuple):
             return type(value)(self._walk(v, name) for v in value)
         return value
-
-
-def _mask_curl_header(match: re.Match[str]) -> str:
-    if SENSITIVE_HEADER.match(match["name"]):
-        return f"{match['q']}{match['name']}: {MASK}{match['q']}"
-    return match[0]
 
 
 def truncate(text: str | None, limit: int = 4096) -> str | None:

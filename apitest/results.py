@@ -105,6 +105,7 @@ class ItemResult:
     findings: int = 0
     cases: int = 0
     error: str | None = None
+    notes: tuple[str, ...] = ()  # what the item could not check, and why
 
 
 class Tested(StrEnum):

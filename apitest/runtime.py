@@ -60,6 +60,7 @@ class Runtime:
     def _read(self, path: Path) -> Suite:
         suite = resolve_suite(path, self.given)
         self.recorder.redactor.add(suite.secrets)
+        self.recorder.redactor.add_header_names([*suite.auth.headers, *suite.auth.secondary.headers])
         origin = suite.origin("fuzz.seed")
         if suite.fuzz.seed is None:  # every run is repeatable: the seed chosen for it is used and recorded
             origins = {**suite.origins, "fuzz.seed": Origin("default", "chosen for this run")}

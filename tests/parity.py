@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-OWN_CHECKS = ("location_on_201", "retry_after_on_429", "consistent_error_payload", "slow_operation")
+OWN_CHECKS = (
+    "location_on_201",
+    "retry_after_on_429",
+    "consistent_error_payload",
+    "rate_limit_headers",
+    "slow_operation",
+    "use_after_delete",
+    "read_after_write",
+    "idempotency",
+    "conditional_request",
+    "auth_error_leak",
+    "cross_user_write",
+)
 
 Pair = tuple[str, str]  # (operation, check)
 

@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "apitest.refs": 1,
     "apitest.redact": 1,
     "apitest.children": 1,
+    "apitest.correlation": 0,
     "apitest": 2,  # the package's __init__: errors, results, the version
     "apitest.recorder": 2,
     "apitest.spec": 2,

@@ -76,9 +76,9 @@ def test_k_takes_an_operation_as_written(pytester, inventory_suite):
     inventory_suite()
     result = pytester.runpytest("-k", "GET /items/{item_id}", "--collect-only", "-q")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["apitest.toml::GET /items/{item_id}", "*1/4 tests collected (3 deselected)*"])
+    result.stdout.fnmatch_lines(["apitest.toml::GET /items/{item_id}", "*1/5 tests collected (4 deselected)*"])
     # an expression pytest accepts keeps its meaning, and a malformed one is still pytest's usage error
-    pytester.runpytest("-k", "GET and /items", "--collect-only", "-q").stdout.fnmatch_lines(["*2/4 tests collected*"])
+    pytester.runpytest("-k", "GET and /items", "--collect-only", "-q").stdout.fnmatch_lines(["*2/5 tests collected*"])
     assert pytester.runpytest("-k", "GET (", "--collect-only").ret == pytest.ExitCode.USAGE_ERROR
 
 
@@ -171,7 +171,7 @@ def test_xdist_workers_merge_into_one_report(pytester, inventory_suite):
     result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
     assert result.ret == 1
     data = report(pytester)
-    assert len(data["items"]) == 4
+    assert len(data["items"]) == 5  # 3 operations, stateful, follow-up
     assert {f["check"] for f in data["findings"]} >= {"not_a_server_error", "response_schema_conformance"}
 
 
@@ -263,3 +263,15 @@ def test_operations_not_fully_tested_are_counted_and_explained(pytester, invento
     assert "GET /items/{item_id}: partly tested: examples: Schema Error: Path parameter 'item_id' is not defined" in out
     summary = (pytester.path / "apitest-report" / "summary.md").read_text()
     assert "### Operations not fully tested" in summary and "| `GET /items/{item_id}` | partly |" in summary
+
+
+def test_every_request_carries_a_traceparent_and_a_request_id(pytester, notes_server):
+    import re
+
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text(f'base_url = "{notes_server}"\n[fuzz]\nmax_examples = 5\nseed = 1\n')
+    pytester.runpytest()
+    ids = httpx.get(notes_server + "/_ids").json()
+    assert len(ids) > 20
+    assert all(re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", t or "") and r for t, r in ids), ids[:5]
+    assert len({t for t, _ in ids}) == len(ids)  # one trace per request

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
 from .bugs import BugKey
-from .dependencies import BookCreator, Demo, DemoDep, User, current_user
-from .etags import tagged_json
+from .dependencies import USERS, ApiKey, BookCreator, Demo, DemoDep, User, current_user, unauthorized
+from .etags import if_match, tagged_json
 from .models import MAX_OFFSET, Book, BookIn, BookPage
 from .openapi import LOCATION, NOT_MODIFIED, TAGGED, errors, link
-from .params import BookId, IfNoneMatch, Limit, Offset, window
+from .params import BookId, IfMatch, IfNoneMatch, Limit, Offset, window
 from .problems import ProblemError
 from .store import CATALOGUE, QuotaExceededError, Row
 
@@ -29,13 +29,13 @@ _LINKS = {
 @router.get(
     "",
     operation_id="listBooks",
-    summary="List the catalogue",
+    summary="List the catalogue, newest first",
     response_model=BookPage,
     dependencies=[Depends(current_user)],
     responses=errors(401, 422),
 )
 def list_books(demo: DemoDep, limit: Limit = 20, offset: Offset = 0) -> BookPage:
-    books = demo.store.books.values()
+    books = demo.store.books.values()[::-1]
     if BugKey.SERVER_ERROR_ON_MAX_OFFSET in demo.bugs:
         # Planted: divides by the headroom left below MAX_OFFSET, which is zero at the documented maximum.
         logger.debug("deep pagination: %d pages of headroom", (len(books) - offset) // (MAX_OFFSET - offset))
@@ -63,10 +63,15 @@ def create_book(body: BookIn, owner: BookCreator, demo: DemoDep) -> Response:
     operation_id="getBook",
     summary="Get a book",
     response_model=Book,
-    dependencies=[Depends(current_user)],
     responses={200: TAGGED, 304: NOT_MODIFIED, **errors(401, 404, 422)},
 )
-def get_book(book_id: BookId, demo: DemoDep, if_none_match: IfNoneMatch = None) -> Response:
+def get_book(book_id: BookId, api_key: ApiKey, demo: DemoDep, if_none_match: IfNoneMatch = None) -> Response:
+    if USERS.get(api_key or "") is None:
+        known = demo.store.books.get(book_id)
+        if BugKey.UNAUTHORIZED_NAMES_THE_BOOK in demo.bugs and known is not None:
+            # planted: a "helpful" error that shows what it refuses to show
+            raise unauthorized(api_key, f"Sign in to read {known.value.title!r} by {known.value.author}.")
+        raise unauthorized(api_key)
     row = _find(demo, book_id)
     content = row.value.model_dump()
     if BugKey.PRICE_AS_STRING in demo.bugs and row.owner == CATALOGUE:
@@ -79,12 +84,18 @@ def get_book(book_id: BookId, demo: DemoDep, if_none_match: IfNoneMatch = None) 
     operation_id="replaceBook",
     summary="Replace a book you added",
     response_model=Book,
-    responses={200: TAGGED, **errors(400, 401, 403, 404, 422)},
+    responses={200: TAGGED, **errors(400, 401, 403, 404, 412, 422)},
 )
-def replace_book(book_id: BookId, body: BookIn, user: User, demo: DemoDep) -> Response:
-    _owned(_find(demo, book_id), user)
+def replace_book(book_id: BookId, body: BookIn, user: User, demo: DemoDep, if_match_header: IfMatch = None) -> Response:
+    row = _find(demo, book_id)
+    _owned(row, user)
+    if not if_match(if_match_header, row.value.model_dump()) and BugKey.STALE_IF_MATCH_APPLIED not in demo.bugs:
+        raise ProblemError(412, f"Book {book_id} changed since the ETag you sent; read it again.")
     book = Book(id=book_id, **body.model_dump())
-    if not demo.store.books.replace(book_id, book):
+    stored = book
+    if BugKey.LOST_PRICE_CHANGE in demo.bugs:
+        stored = book.model_copy(update={"price_cents": row.value.price_cents})  # planted: "needs approval", dropped
+    if not demo.store.books.replace(book_id, stored):
         raise _not_found(book_id)
     return tagged_json(book.model_dump(), etag=BugKey.MISSING_ETAG_ON_UPDATE not in demo.bugs)
 

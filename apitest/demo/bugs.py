@@ -1,8 +1,10 @@
-"""The bugs `create_app(buggy=True)` plants, as data: at most one per operation, each caught by the named checks.
+"""The bugs `create_app(buggy=True)` plants, as data: each caught by the named checks on its operation.
 
-Check names are schemathesis's built-in checks, its `max_response_time` option, or apitest's own REST practice
-checks (`retry_after_on_429`, `consistent_error_payload`, `slow_operation`). The buggy app serves exactly the
-correct app's OpenAPI document: every bug is in behaviour, none in documentation.
+Check names are schemathesis's built-in checks, its `max_response_time` option, or apitest's own checks: the
+practice checks of single responses (`slow_operation`, `rate_limit_headers`) and the follow-up checks no single
+response shows (`read_after_write`, `idempotency`, `conditional_request`, `auth_error_leak`, `cross_user_write`,
+`use_after_delete`). The buggy app serves exactly the correct app's OpenAPI document: every bug is in behaviour,
+none in documentation.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ class BugKey(StrEnum):
     PLAIN_TEXT_NOT_FOUND = "plain_text_not_found"
     RATE_LIMIT_WITHOUT_RETRY_AFTER = "rate_limit_without_retry_after"
     SLOW_HEALTH_CHECK = "slow_health_check"
+    LOST_PRICE_CHANGE = "lost_price_change"
+    STALE_IF_MATCH_APPLIED = "stale_if_match_applied"
+    UNAUTHORIZED_NAMES_THE_BOOK = "unauthorized_names_the_book"
+    CONDITIONAL_GET_IGNORED = "conditional_get_ignored"
+    CANCEL_TWICE_CRASHES = "cancel_twice_crashes"
+    ANY_USER_CANCELS = "any_user_cancels"
+    REMAINING_OVER_LIMIT = "remaining_over_limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +76,10 @@ PLANTED_BUGS: tuple[PlantedBug, ...] = (
     PlantedBug(
         BugKey.DELETED_BOOK_STILL_READABLE,
         "DELETE /v1/books/{book_id}",
-        ("use_after_free",),
-        "Answers 204 but keeps the book: a GET after the DELETE still returns 200. Only stateful fuzzing"
-        " (POST, DELETE, then GET through the documented links) reaches it, so a small budget can miss it.",
+        ("use_after_free", "use_after_delete"),
+        "Answers 204 but keeps the book: a GET after the DELETE still returns 200. Fuzzing reaches it only through a"
+        " stateful sequence (POST, DELETE, then GET through the documented links), which a small budget can miss;"
+        " apitest's use_after_delete follow-up checks it on every run.",
     ),
     PlantedBug(
         BugKey.ORDER_CREATED_WITH_200,
@@ -101,5 +111,47 @@ PLANTED_BUGS: tuple[PlantedBug, ...] = (
         "GET /health",
         ("max_response_time", "slow_operation"),
         "The health check waits 0.7 s on a simulated dependency ping: over a 500 ms response-time budget.",
+    ),
+    PlantedBug(
+        BugKey.LOST_PRICE_CHANGE,
+        "PUT /v1/books/{book_id}",
+        ("read_after_write",),
+        "A new price is answered as stored but dropped (price changes 'need approval'): GET shows the old price.",
+    ),
+    PlantedBug(
+        BugKey.STALE_IF_MATCH_APPLIED,
+        "PUT /v1/books/{book_id}",
+        ("conditional_request",),
+        "A PUT whose If-Match no longer matches the book is applied instead of refused with 412: lost updates.",
+    ),
+    PlantedBug(
+        BugKey.UNAUTHORIZED_NAMES_THE_BOOK,
+        "GET /v1/books/{book_id}",
+        ("auth_error_leak",),
+        "The 401 for a missing or wrong key helpfully names the book it refuses to show: title and author.",
+    ),
+    PlantedBug(
+        BugKey.CONDITIONAL_GET_IGNORED,
+        "GET /v1/orders/{order_id}",
+        ("conditional_request",),
+        "If-None-Match with the order's current ETag still answers 200 with the whole order, never 304.",
+    ),
+    PlantedBug(
+        BugKey.CANCEL_TWICE_CRASHES,
+        "DELETE /v1/orders/{order_id}",
+        ("idempotency", "not_a_server_error"),
+        "Cancelling an order that is already cancelled crashes (500) instead of answering 404.",
+    ),
+    PlantedBug(
+        BugKey.ANY_USER_CANCELS,
+        "DELETE /v1/orders/{order_id}",
+        ("cross_user_write",),
+        "Any user can cancel another user's order, one they cannot even read (GET answers them 404).",
+    ),
+    PlantedBug(
+        BugKey.REMAINING_OVER_LIMIT,
+        "GET /v1/stats",
+        ("rate_limit_headers",),
+        "X-RateLimit-Remaining counts down from the daily quota (1,000) while X-RateLimit-Limit says 10.",
     ),
 )

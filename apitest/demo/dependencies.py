@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, cast
 
 from fastapi import Depends, Request, Security
@@ -25,6 +25,7 @@ class Demo:
     store: Store
     limiter: SlidingWindowLimiter
     bugs: frozenset[BugKey]
+    cancelled: set[int] = field(default_factory=set)  # order ids cancelled, for the planted double-cancel crash
 
 
 def get_demo(request: Request) -> Demo:
@@ -38,15 +39,15 @@ ApiKey = Annotated[
 ]
 
 
-def _unauthorized(api_key: str | None) -> ProblemError:
-    detail = f"Missing {API_KEY_HEADER} header." if api_key is None else f"Invalid {API_KEY_HEADER}."
+def unauthorized(api_key: str | None, detail: str = "") -> ProblemError:
+    detail = detail or (f"Missing {API_KEY_HEADER} header." if api_key is None else f"Invalid {API_KEY_HEADER}.")
     return ProblemError(401, detail, headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
 
 
 def current_user(api_key: ApiKey) -> str:
     user = USERS.get(api_key or "")
     if user is None:
-        raise _unauthorized(api_key)
+        raise unauthorized(api_key)
     return user
 
 

@@ -19,6 +19,15 @@ def none_match(if_none_match: str | None, etag: str) -> bool:
     return "*" not in tags and etag not in tags
 
 
+def if_match(if_match: str | None, content: object) -> bool:
+    """Whether `If-Match` lets a write proceed (RFC 9110 §13.1.1): absent, `*`, or the current strong ETag."""
+    if if_match is None:
+        return True
+    current = etag_of(bytes(JSONResponse(content).body))
+    tags = {tag.strip() for tag in if_match.split(",")}
+    return "*" in tags or current in tags
+
+
 def tagged_json(content: object, *, if_none_match: str | None = None, etag: bool = True) -> Response:
     """A 200 JSON response carrying its ETag, or a bodiless 304 when the client already holds that version."""
     response = JSONResponse(content)

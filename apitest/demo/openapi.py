@@ -23,6 +23,18 @@ def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 ETAG = _header("Version of the representation, for If-None-Match.", {"type": "string", "pattern": '^(W/)?"[^"]*"$'})
 LOCATION = _header("URL of the created resource.", {"type": "string", "format": "uri-reference"})
 TAGGED: dict[str, Any] = {"headers": {"ETag": ETAG}}
+RATE_LIMITED: dict[str, Any] = {
+    "headers": {
+        "X-RateLimit-Limit": {
+            "description": "Requests allowed per window.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        "X-RateLimit-Remaining": {
+            "description": "Requests left in this window.",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+    }
+}
 NOT_MODIFIED: dict[str, Any] = {"description": "Not Modified: the client's ETag is current.", **TAGGED}
 REQUEST_ID = _header(
     "The request's X-Request-ID when it is a token of up to 128 of [A-Za-z0-9._-], else a generated one.",
@@ -38,6 +50,7 @@ _ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
     403: ("The book belongs to another user, or to the read-only catalogue.", {}),
     404: ("No such resource for this user.", {}),
     409: ("The user already owns 10,000 of these (configurable); delete some first.", {}),
+    412: ("The book changed since the ETag sent in If-Match; read it again.", {}),
     422: ("The request does not match the documented parameters or body.", {}),
     429: (
         "Too many requests for this API key.",

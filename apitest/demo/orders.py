@@ -83,6 +83,8 @@ def get_order(order_id: OrderId, user: User, demo: DemoDep, if_none_match: IfNon
         if BugKey.PLAIN_TEXT_NOT_FOUND in demo.bugs:
             return PlainTextResponse("order not found", status_code=404)
         raise _not_found(order_id)
+    if BugKey.CONDITIONAL_GET_IGNORED in demo.bugs:
+        if_none_match = None  # planted: the ETag is sent, but never honoured
     return tagged_json(order.model_dump(mode="json"), if_none_match=if_none_match)
 
 
@@ -98,8 +100,13 @@ def get_order(order_id: OrderId, user: User, demo: DemoDep, if_none_match: IfNon
     },
 )
 def cancel_order(order_id: OrderId, user: User, demo: DemoDep) -> None:
-    if _find(demo, order_id, user) is None or not demo.store.orders.delete(order_id):
+    if BugKey.CANCEL_TWICE_CRASHES in demo.bugs and order_id in demo.cancelled:
+        raise RuntimeError(f"order {order_id} has no line items left to refund")  # planted: a 500, not a 404
+    row = demo.store.orders.get(order_id)
+    mine = row is not None and (row.owner == user or BugKey.ANY_USER_CANCELS in demo.bugs)  # planted: anyone's
+    if not mine or not demo.store.orders.delete(order_id):
         raise _not_found(order_id)
+    demo.cancelled.add(order_id)
 
 
 def _find(demo: Demo, order_id: int, user: str) -> Order | None:

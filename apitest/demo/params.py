@@ -19,6 +19,10 @@ IfNoneMatch = Annotated[
     str | None,
     Header(alias="If-None-Match", description="ETag(s) the client holds; a match answers 304 Not Modified."),
 ]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag the client last saw; if the book has changed since, 412."),
+]
 
 
 def window(items: Sequence[T], limit: int, offset: int) -> list[T]:

@@ -44,6 +44,15 @@ class SlidingWindowLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def remaining(self, key: str) -> int:
+        """Hits `key` has left in the current window (as of the last hit)."""
+        with self._lock:
+            return max(0, self._limit - len(self._hits.get(key, ())))
+
     def hit(self, key: str) -> int | None:
         """Count a hit; when over the limit, return the whole seconds to wait instead (the hit is not counted)."""
         now = self._clock()

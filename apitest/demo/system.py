@@ -6,14 +6,15 @@ import time
 from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from .bugs import BugKey
 from .dependencies import DemoDep, RateLimitedUser
 from .models import BookSales, Health, Stats
-from .openapi import errors
+from .openapi import RATE_LIMITED, errors
 
 router = APIRouter()
+DAILY_QUOTA = 1000
 
 
 @router.get("/health", operation_id="health", summary="Liveness", tags=["system"], response_model=Health)
@@ -29,11 +30,12 @@ def health(demo: DemoDep) -> Health:
     summary="Sales statistics (expensive, so rate-limited per API key)",
     tags=["system"],
     response_model=Stats,
-    responses=errors(401, 422, 429),
+    responses={200: RATE_LIMITED, **errors(401, 422, 429)},
 )
 def stats(
-    _user: RateLimitedUser,
+    user: RateLimitedUser,
     demo: DemoDep,
+    response: Response,
     top: Annotated[int, Query(ge=1, le=20, description="How many best sellers to list.", examples=[5])] = 5,
 ) -> Stats:
     books = {book.id: book for book in demo.store.books.values()}
@@ -42,6 +44,11 @@ def stats(
     for order in orders:
         units[order.book_id] += order.quantity
     best = [(book_id, sold) for book_id, sold in units.most_common() if book_id in books][:top]
+    remaining = demo.limiter.remaining(user)
+    if BugKey.REMAINING_OVER_LIMIT in demo.bugs:
+        remaining += DAILY_QUOTA - demo.limiter.limit  # planted: counts down from the daily quota, not this window's
+    response.headers["X-RateLimit-Limit"] = str(demo.limiter.limit)
+    response.headers["X-RateLimit-Remaining"] = str(remaining)
     return Stats(
         books=len(books),
         orders=len(orders),

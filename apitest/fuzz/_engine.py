@@ -8,12 +8,17 @@ tests/fuzz pin the parts used here.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
 import gc
+import json
+import os
 import re
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,11 +26,13 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
+from .. import correlation
 from ..errors import SpecLoadError, TargetError
 from ..redact import truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
+from ._followup import CHECKS as FOLLOW_UP_CHECKS, FOLLOW_UPS, Exemplars
 from .environ import LOCKED_ENVIRON
 from .status import RunStatus
 
@@ -35,10 +42,54 @@ if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+class _Stamping:
+    """While our engine runs are under way, every request schemathesis sends carries a traceparent and an
+    X-Request-ID (correlation.py). They are added to the prepared request at the session, below the Case: editing
+    the Case from a hook would change what the engine's checks judge (it revalidates an edited case)."""
+
+    def __init__(self) -> None:
+        self.active = 0
+
+    def install(self) -> None:
+        from schemathesis.transport.requests import SameHostRedirectsSession
+
+        original = SameHostRedirectsSession.send
+        if getattr(original, "_apitest", False):
+            return
+        stamping = self
+
+        def send(session: Any, request: Any, **kwargs: Any) -> Any:
+            if stamping.active:
+                correlation.stamp(request.headers)
+            return original(session, request, **kwargs)
+
+        send._apitest = True  # type: ignore[attr-defined]
+        SameHostRedirectsSession.send = send  # type: ignore[method-assign, assignment]
+
+
+STAMPING = _Stamping()
+
+
+@contextlib.contextmanager
+def stamped() -> Iterator[None]:
+    """Correlation ids on the requests sent meanwhile (apitest's own follow-ups, after the engine run)."""
+    STAMPING.install()
+    STAMPING.active += 1
+    try:
+        yield
+    finally:
+        STAMPING.active -= 1
+
+
+OWN_CHECKS = (*practice.CHECKS, *FOLLOW_UP_CHECKS)
+
 PRACTICE_SEVERITY = {
     "location_on_201": Severity.LOW,
     "retry_after_on_429": Severity.MEDIUM,
     "consistent_error_payload": Severity.MEDIUM,
+    "rate_limit_headers": Severity.MEDIUM,
 }
 
 
@@ -55,9 +106,9 @@ class Practice:
 
 
 def own_checks(suite: Suite) -> tuple[str, ...]:
-    """Which of apitest's own checks the suite's `checks` / `exclude_checks` turn on."""
+    """Which of apitest's own checks (observers and follow-ups) the suite's `checks` / `exclude_checks` turn on."""
     fuzz = suite.fuzz
-    wanted = practice.CHECKS if "all" in fuzz.checks else [c for c in practice.CHECKS if c in fuzz.checks]
+    wanted = OWN_CHECKS if "all" in fuzz.checks else [c for c in OWN_CHECKS if c in fuzz.checks]
     return tuple(c for c in wanted if c not in fuzz.exclude_checks)
 
 
@@ -82,9 +133,9 @@ def config_dict(suite: Suite, base_url: str, phases: tuple[str, ...]) -> dict[st
     checks: dict[str, Any] = {}
     if "all" not in fuzz.checks:  # apitest's own checks are not the engine's (practice.py)
         checks["enabled"] = False
-        checks.update({name: {"enabled": True} for name in fuzz.checks if name not in practice.CHECKS})
+        checks.update({name: {"enabled": True} for name in fuzz.checks if name not in OWN_CHECKS})
     for name in fuzz.exclude_checks:
-        if name not in practice.CHECKS:
+        if name not in OWN_CHECKS:
             checks[name] = {"enabled": False}
     if fuzz.max_response_time is not None:
         checks["max_response_time"] = fuzz.max_response_time
@@ -119,14 +170,38 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
     from schemathesis.config import ConfigError as StConfigError
     from schemathesis.core.errors import InvalidSchema, LoaderError
 
+    data = config_dict(suite, base_url, phases)
+    if suite.auth.secondary.headers:
+        # Two users: schemathesis's object_level_authorization replays one user's reads as the other (its [auth.wfc]
+        # peers); each user's headers then come from that document instead of the run's fixed headers.
+        data.pop("headers", None)
+        data["auth"] = {"wfc": {"path": _users_file(suite), "user": "primary", "peers": ["primary", "secondary"]}}
     try:
-        config = SchemathesisConfig.from_dict(config_dict(suite, base_url, phases))
+        config = SchemathesisConfig.from_dict(data)
         schema = schemathesis.openapi.from_dict(document, config=config)
     except StConfigError as exc:
         raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {_one_line(exc)}") from exc
     except (InvalidSchema, LoaderError) as exc:
         raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {_one_line(exc)}") from exc
     return schema
+
+
+def _users_file(suite: Suite) -> str:
+    """A Web Fuzzing Commons auth document naming the suite's two users; private to us, removed at exit."""
+    users = [
+        {"name": name, "fixedHeaders": [{"name": k, "value": v} for k, v in headers.items()]}
+        for name, headers in (("primary", suite.auth.headers), ("secondary", suite.auth.secondary.headers))
+    ]
+    handle, path = tempfile.mkstemp(prefix="apitest-users-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump({"auth": users}, out)
+    atexit.register(_remove, path)
+    return path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -185,16 +260,21 @@ class SuiteRun:
         labels: Sequence[str],
         *,
         stateful: bool,
+        followups: bool = False,
         progress: ProgressSink | None = None,
         practice: Practice | None = None,
     ) -> None:
         self._practice = practice
+        # Requests the API accepted, per operation: what the follow-up checks start from once the engine is done.
+        self.exemplars = Exemplars()
         self._schema = schema.include(name=list(labels)) if labels else schema
         self._progress = progress
         self._phase = ""
         self._through: set[str] = set()  # operations through the current phase
         self._labels = frozenset(labels)
         keys = [*labels, STATEFUL_PHASE] if stateful else list(labels)
+        if followups:
+            keys.append(FOLLOW_UPS)  # done only when the engine has ended
         self._runs = {key: FuzzRun() for key in keys}
         self._seen: dict[str, set[tuple[str, str, str, str]]] = {key: set() for key in keys}
         self._errors: dict[str, EngineError] = {}
@@ -248,6 +328,8 @@ class SuiteRun:
         if self._stream is None:
             QUIET_GC.start()
             LOCKED_ENVIRON.start()  # the engine's threads outlive items; pytest changes os.environ between them
+            STAMPING.install()
+            STAMPING.active += 1
             self._stream = from_schema(self._schema).execute()
         started = time.perf_counter()
         try:
@@ -262,7 +344,7 @@ class SuiteRun:
             sink = self._sink(key)
             run = self._runs[sink]
             run.busy_s += spent
-            _collect(event.recorder, run, self._seen[sink], self._practice)
+            _collect(event.recorder, run, self._seen[sink], self._practice, self.exemplars)
             if event.skip_reason and not event.recorder.interactions:
                 run.skipped = event.skip_reason
             if phase == self._final_phase:
@@ -299,9 +381,11 @@ class SuiteRun:
             self._finish()
 
     def _finish(self) -> None:
+        self._done.add(FOLLOW_UPS)
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
             LOCKED_ENVIRON.end()
+            STAMPING.active -= 1
         self._finished = True
 
     def _report(self) -> None:
@@ -348,7 +432,11 @@ def _engine_error(exc: BaseException, title: str, message: str) -> EngineError:
 
 
 def _collect(
-    rec: ScenarioRecorder, out: FuzzRun, seen: set[tuple[str, str, str, str]], own: Practice | None = None
+    rec: ScenarioRecorder,
+    out: FuzzRun,
+    seen: set[tuple[str, str, str, str]],
+    own: Practice | None = None,
+    exemplars: Exemplars | None = None,
 ) -> None:
     for case_id, interaction in rec.interactions.items():
         out.cases += 1
@@ -367,7 +455,11 @@ def _collect(
         if node is not None and elapsed > out.slowest.get(label, (-1.0,))[0]:
             curl = node.value.as_curl_command(headers=_flatten(interaction.request.headers))
             out.slowest[label] = (elapsed, curl, _exchange(interaction))
-        if own is None or node is None or probe:
+        if node is None or probe:
+            continue
+        if exemplars is not None:
+            exemplars.add(label, node.value, response.status_code, response.headers, response.content or b"")
+        if own is None:
             continue
         operation = node.value.operation
         for problem in practice.check_response(
@@ -388,6 +480,7 @@ def _collect(
                 severity=PRACTICE_SEVERITY.get(problem.check, Severity.MEDIUM),
                 curl=node.value.as_curl_command(headers=_flatten(interaction.request.headers)),
                 exchange=_exchange(interaction),
+                details=correlation.ids_of(_flatten(interaction.request.headers)),
             )
             _add(out, seen, finding)
     for case_id, checks in rec.checks.items():
@@ -411,7 +504,10 @@ def _collect(
                 severity=_severity(failure),
                 curl=steps[-1] if steps else info.code_sample,
                 exchange=_exchange(recorded) if recorded is not None else None,
-                details={"steps": steps} if len(steps) > 1 else {},
+                details={
+                    **(correlation.ids_of(_flatten(recorded.request.headers)) if recorded is not None else {}),
+                    **({"steps": steps} if len(steps) > 1 else {}),
+                },
             )
             _add(out, seen, finding)
 

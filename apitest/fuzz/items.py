@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from ..settings import STATEFUL_PHASE, STATELESS_PHASES
 from ..spec import Operation, operations
 from ..stash import RUNTIME_KEY
 from . import practice
+from ._followup import CHECKS, FOLLOW_UPS
 
 if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
@@ -31,6 +33,15 @@ def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item
             yield FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op)
     if STATEFUL_PHASE in suite.fuzz.phases:
         yield FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite)
+    if follow_up_checks(suite):
+        yield FuzzFollowUpItem.from_parent(parent, name=FOLLOW_UPS, suite=suite)
+
+
+def follow_up_checks(suite: Suite) -> frozenset[str]:
+    """The follow-up checks (_followup.py) the suite's checks and exclude_checks leave on."""
+    fuzz = suite.fuzz
+    wanted = CHECKS if "all" in fuzz.checks else [c for c in CHECKS if c in fuzz.checks]
+    return frozenset(c for c in wanted if c not in fuzz.exclude_checks)
 
 
 class _FuzzItem(ApitestItem):
@@ -38,10 +49,13 @@ class _FuzzItem(ApitestItem):
     key = ""  # an operation label, or "stateful"
 
     def _run(self) -> FuzzRun:
+        return self._run_of(_engine_run(self))
+
+    def _run_of(self, suite_run: SuiteRun) -> FuzzRun:
         from . import _engine
 
         try:
-            return _engine_run(self).result(self.key)
+            return suite_run.result(self.key)
         except _engine.EngineError as exc:
             self.untested(str(exc))
             raise ItemErrorReport(str(exc)) from None
@@ -153,6 +167,39 @@ def how_tested(run: FuzzRun, seen: Counter[int], cases: int) -> tuple[Tested, tu
     return (Tested.PARTLY if notes else Tested.FULLY), tuple(notes)
 
 
+class FuzzFollowUpItem(_FuzzItem):
+    """The checks no single response shows (_followup.py), sent once the suite's engine run has ended."""
+
+    key = FOLLOW_UPS
+
+    def execute(self) -> ItemOutcome:
+        from . import _engine
+        from ._followup import run_followups
+
+        suite_run = _engine_run(self)
+        run = self._run_of(suite_run)  # drains the engine: nothing else is sending from here on
+        suite, runtime = self.suite, self.runtime
+        document = runtime.document(suite)
+        base_url = runtime.base_url(suite)
+        phases = tuple(suite.fuzz.phases)
+        schema = runtime.cached(
+            "schema:" + ",".join(phases),
+            str(suite.file),
+            lambda: _engine.build_schema(document, suite, base_url, phases),
+        )
+        started = time.perf_counter()
+        with _engine.stamped():
+            findings, notes, sent = run_followups(
+                schema, document, suite, base_url, suite_run.exemplars, follow_up_checks(suite)
+            )
+        return ItemOutcome(
+            findings=[*run.findings, *findings],
+            cases=run.cases + sent,
+            duration_s=run.busy_s + time.perf_counter() - started,
+            notes=tuple(notes),
+        )
+
+
 def _engine_run(item: _FuzzItem) -> SuiteRun:
     """The engine run that serves `item`: one per suite for every fuzz item this process will run.
 
@@ -177,6 +224,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     ours = [i for i in items if isinstance(i, _FuzzItem) and i.suite.file == suite.file]
     labels = [i.key for i in ours if isinstance(i, FuzzOperationItem)]
     stateful = any(isinstance(i, FuzzStatefulItem) for i in ours)
+    follow = any(isinstance(i, FuzzFollowUpItem) for i in ours)
 
     def schema(phases: tuple[str, ...]) -> BaseSchema:
         return runtime.cached(
@@ -188,19 +236,37 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     progress = FuzzProgress(item.config, suite.name)
     own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
     plan: dict[str, SuiteRun] = {}
-    if stateful and labels and set(labels) == {op.label for op in operations(document)}:
-        # The CLI's own run: the stateful phase learns from the phases before it.
-        run = _engine.SuiteRun(schema(tuple(suite.fuzz.phases)), labels, stateful=True, progress=progress, practice=own)
-        plan.update(dict.fromkeys([*labels, STATEFUL_PHASE], run))
+    if labels and set(labels) == {op.label for op in operations(document)}:
+        # The CLI's own run: the stateful phase learns from the phases before it; the follow-ups from them all.
+        run = _engine.SuiteRun(
+            schema(tuple(suite.fuzz.phases)),
+            labels,
+            stateful=stateful,
+            followups=follow,
+            progress=progress,
+            practice=own,
+        )
+        plan.update(
+            dict.fromkeys([*labels, *([STATEFUL_PHASE] if stateful else []), *([FOLLOW_UPS] if follow else [])], run)
+        )
     else:
         if labels:
             phases = tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
             run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress, practice=own)
             plan.update(dict.fromkeys(labels, run))
-        if stateful:
-            # Not every operation is selected: links may lead anywhere, so the stateful phase sees the whole spec.
-            run = _engine.SuiteRun(schema((STATEFUL_PHASE,)), [], stateful=True, progress=progress, practice=own)
-            plan[STATEFUL_PHASE] = run
+        if stateful or follow:
+            # Not every operation is selected: links may lead anywhere, so the stateful phase (and the exemplars of
+            # the follow-ups) come from a run over the whole spec.
+            whole: tuple[str, ...] = (
+                (STATEFUL_PHASE,) if stateful else tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
+            )
+            run = _engine.SuiteRun(
+                schema(whole), [], stateful=stateful, followups=follow, progress=progress, practice=own
+            )
+            if stateful:
+                plan[STATEFUL_PHASE] = run
+            if follow:
+                plan[FOLLOW_UPS] = run
     for run in set(plan.values()):
         runtime.on_close(run.close)
     return plan

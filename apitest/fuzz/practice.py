@@ -9,6 +9,9 @@ apitest adds findings, never takes one away.
 * `retry_after_on_429`: a 429 or 503 without the `Retry-After` header the spec declares (optional) for it.
 * `consistent_error_payload`: every error response the spec documents with a body uses one media type (such as
   `application/problem+json`), and a documented error status declared without a body came back in another one.
+* `rate_limit_headers`: the `RateLimit-*` / `X-RateLimit-*` headers a response declares are there (when optional;
+  a required one is schemathesis's) and make sense: whole numbers, `Remaining` no more than `Limit`, `Reset` not in
+  the past. (Whether `Remaining` goes down is not judged: with a sliding window it rises as old requests age out.)
 * `slow_operation`: an operation whose p95 response time is over `[fuzz] slow_operation_ms`, when it is set (the
   user's promise; no threshold is right for every API, so there is none by default).
 
@@ -20,7 +23,9 @@ the checks made for them.
 
 from __future__ import annotations
 
+import re
 import statistics
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,11 +34,12 @@ from ..spec import HTTP_METHODS, resolve_pointer
 
 Headers = Mapping[str, Sequence[str]]  # lower-case names, as schemathesis gives them
 
-CHECKS = ("location_on_201", "retry_after_on_429", "consistent_error_payload", "slow_operation")
+CHECKS = ("location_on_201", "retry_after_on_429", "consistent_error_payload", "rate_limit_headers", "slow_operation")
 TITLES = {
     "retry_after_on_429": "Missing Retry-After on 429/503",
     "location_on_201": "Missing Location on 201 Created",
     "consistent_error_payload": "Inconsistent error payload",
+    "rate_limit_headers": "Rate-limit headers missing or inconsistent",
     "slow_operation": "Slow operation",
 }
 
@@ -144,6 +150,8 @@ def check_response(
                 f"{status} without the Retry-After header its response documents: clients cannot back off correctly.",
             )
         )
+    if "rate_limit_headers" in enabled:
+        problems += _rate_limits(promise, headers, status)
     expected = promises.error_media
     if (
         "consistent_error_payload" in enabled
@@ -161,6 +169,42 @@ def check_response(
                 )
             )
     return problems
+
+
+_RATE_LIMIT = re.compile(r"^(x-)?ratelimit-(limit|remaining|reset)$")
+
+
+def _rate_limits(promise: ResponsePromise, headers: Headers, status: int) -> list[Problem]:
+    declared = [name for name in promise.headers if _RATE_LIMIT.match(name)]
+    if not declared:
+        return []
+    missing = [name for name in declared if _optional(promise, name) and not _has(headers, name)]
+    if missing:
+        return [
+            Problem(
+                "rate_limit_headers", f"{status} without the {', '.join(missing)} header(s) its response documents."
+            )
+        ]
+    values: dict[str, int] = {}
+    for name in declared:
+        raw = (headers.get(name) or [""])[0].strip()
+        if not raw:
+            continue
+        if not raw.isdigit():
+            return [Problem("rate_limit_headers", f"{name}: {raw!r} is not a whole number of requests or seconds.")]
+        values[name.rsplit("-", 1)[1]] = int(raw)
+    if "remaining" in values and "limit" in values and values["remaining"] > values["limit"]:
+        return [
+            Problem(
+                "rate_limit_headers",
+                f"Remaining {values['remaining']} is more than the Limit {values['limit']}: clients pace themselves "
+                "on a quota they do not have.",
+            )
+        ]
+    reset = values.get("reset")
+    if reset is not None and reset > 10**9 and reset < time.time() - 1:
+        return [Problem("rate_limit_headers", f"Reset {reset} is a moment in the past.")]
+    return []
 
 
 def _optional(promise: ResponsePromise, header: str) -> bool:

@@ -1,7 +1,7 @@
 """Notes whose IDs only the API knows (UUIDs it mints): a GET finds a note only with an ID from a POST's answer.
 
 It also remembers which operations were called (GET /_calls, left out of its spec), so a test can tell which
-operations a run reached.
+operations a run reached, and the correlation ids each request carried (GET /_ids).
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ def create_app() -> FastAPI:
     app = FastAPI(title="notes", version="1.0")
     notes: dict[uuid.UUID, Note] = {}
     calls: set[str] = set()
+    ids: list[tuple[str | None, str | None]] = []  # (traceparent, X-Request-ID) of every request
 
     @app.middleware("http")
     async def remember(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if not request.url.path.startswith("/_"):
+            ids.append((request.headers.get("traceparent"), request.headers.get("x-request-id")))
         response = await call_next(request)
         route = request.scope.get("route")
         # a method the path does not allow (405) did not reach the operation
@@ -48,6 +51,10 @@ def create_app() -> FastAPI:
         if note_id not in notes:
             raise HTTPException(404)
         return notes[note_id]
+
+    @app.get("/_ids", include_in_schema=False)
+    def correlation_ids() -> list[tuple[str | None, str | None]]:
+        return ids
 
     @app.get("/_calls", include_in_schema=False)
     def called() -> Any:

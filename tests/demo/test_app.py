@@ -92,7 +92,7 @@ async def test_pagination_bounds_are_422_problems(api: httpx.AsyncClient, query:
 async def test_pagination_windows_the_catalogue(api: httpx.AsyncClient) -> None:
     page = (await api.get("/v1/books?limit=2&offset=1", headers=ALICE)).json()
     assert page["total"] == 3 and page["limit"] == 2 and page["offset"] == 1
-    assert [book["id"] for book in page["items"]] == [2, 3]
+    assert [book["id"] for book in page["items"]] == [2, 1]  # newest first
     assert (await api.get("/v1/books?offset=10000", headers=ALICE)).json()["items"] == []
 
 
@@ -377,6 +377,64 @@ async def slow_health_check(buggy: bool) -> bool:
         return time.perf_counter() - started > 0.5
 
 
+async def lost_price_change(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy)) as client:
+        book = await create_book(client)
+        changed = {**BOOK, "price_cents": 2500}
+        answered = await client.put(f"/v1/books/{book['id']}", json=changed, headers=ALICE)
+        assert answered.status_code == 200 and answered.json()["price_cents"] == 2500
+        stored = (await client.get(f"/v1/books/{book['id']}", headers=ALICE)).json()
+        return bool(stored["price_cents"] != 2500)
+
+
+async def stale_if_match_applied(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy)) as client:
+        book = await create_book(client)
+        etag = (await client.get(f"/v1/books/{book['id']}", headers=ALICE)).headers["ETag"]
+        current = await client.put(f"/v1/books/{book['id']}", json=BOOK, headers={**ALICE, "If-Match": etag})
+        assert current.status_code == 200  # a matching If-Match is applied
+        await client.put(f"/v1/books/{book['id']}", json={**BOOK, "title": "Eden"}, headers=ALICE)
+        stale = await client.put(f"/v1/books/{book['id']}", json=BOOK, headers={**ALICE, "If-Match": etag})
+        if not buggy:
+            assert_problem(stale, 412)
+        return stale.status_code == 200
+
+
+async def unauthorized_names_the_book(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy)) as client:
+        refused = await client.get("/v1/books/1", headers={"X-API-Key": "wrong"})
+        assert_problem(refused, 401)
+        title = (await client.get("/v1/books/1", headers=ALICE)).json()["title"]
+        return title in refused.text
+
+
+async def conditional_get_ignored(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy)) as client:
+        etag = (await client.get("/v1/orders/1", headers=ALICE)).headers["ETag"]
+        again = await client.get("/v1/orders/1", headers={**ALICE, "If-None-Match": etag})
+        assert again.status_code in (200, 304)
+        return again.status_code == 200
+
+
+async def cancel_twice_crashes(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy)) as client:
+        assert (await client.delete("/v1/orders/1", headers=ALICE)).status_code == 204
+        return (await client.delete("/v1/orders/1", headers=ALICE)).status_code == 500
+
+
+async def any_user_cancels(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy)) as client:
+        assert (await client.get("/v1/orders/1", headers=BOB)).status_code == 404
+        return (await client.delete("/v1/orders/1", headers=BOB)).status_code == 204
+
+
+async def remaining_over_limit(buggy: bool) -> bool:
+    async with serve(create_app(buggy=buggy, clock=lambda: 0.0)) as client:
+        response = await client.get("/v1/stats", headers=ALICE)
+        assert response.status_code == 200
+        return int(response.headers["X-RateLimit-Remaining"]) > int(response.headers["X-RateLimit-Limit"])
+
+
 DEMONSTRATIONS: dict[str, Demonstration] = {
     BugKey.SERVER_ERROR_ON_MAX_OFFSET: server_error_on_max_offset,
     BugKey.ANONYMOUS_BOOK_CREATION: anonymous_book_creation,
@@ -388,6 +446,13 @@ DEMONSTRATIONS: dict[str, Demonstration] = {
     BugKey.PLAIN_TEXT_NOT_FOUND: plain_text_not_found,
     BugKey.RATE_LIMIT_WITHOUT_RETRY_AFTER: rate_limit_without_retry_after,
     BugKey.SLOW_HEALTH_CHECK: slow_health_check,
+    BugKey.LOST_PRICE_CHANGE: lost_price_change,
+    BugKey.STALE_IF_MATCH_APPLIED: stale_if_match_applied,
+    BugKey.UNAUTHORIZED_NAMES_THE_BOOK: unauthorized_names_the_book,
+    BugKey.CONDITIONAL_GET_IGNORED: conditional_get_ignored,
+    BugKey.CANCEL_TWICE_CRASHES: cancel_twice_crashes,
+    BugKey.ANY_USER_CANCELS: any_user_cancels,
+    BugKey.REMAINING_OVER_LIMIT: remaining_over_limit,
 }
 
 
@@ -404,8 +469,9 @@ async def test_planted_bug_shows_only_in_the_buggy_app(bug: Any) -> None:
 def test_catalogue_names_documented_operations_and_checks() -> None:
     paths = create_app().openapi()["paths"]
     documented = {f"{method.upper()} {path}" for path, operations in paths.items() for method in operations}
-    operations = [bug.operation for bug in PLANTED_BUGS]
-    assert set(operations) <= documented and len(set(operations)) == len(operations)  # one bug per operation
+    assert {bug.operation for bug in PLANTED_BUGS} <= documented
+    caught = [(bug.operation, check) for bug in PLANTED_BUGS for check in bug.checks]
+    assert len(set(caught)) == len(caught)  # each check finds at most one bug per operation
     assert all(bug.checks and bug.description for bug in PLANTED_BUGS)
     contract = {bug.operation for bug in PLANTED_BUGS if bug.in_contract}
     assert contract == {"GET /v1/books/{book_id}", "POST /v1/orders"}

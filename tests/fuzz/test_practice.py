@@ -98,3 +98,24 @@ def test_slow_operation_uses_p95_not_one_outlier():
     assert slow_operation([10.0] * 39 + [5000.0], 100) is None
     assert "exceeds 100 ms" in (slow_operation([150.0] * 20, 100) or "")
     assert slow_operation([999.0], 100) is None
+
+
+def test_rate_limit_headers_are_there_and_make_sense():
+    declared = spec(
+        **{
+            "200": {
+                "description": "ok",
+                "headers": {"X-RateLimit-Limit": {"schema": {"type": "integer"}}, "X-RateLimit-Remaining": {}},
+            }
+        }
+    )
+    ok = {"x-ratelimit-limit": ["10"], "x-ratelimit-remaining": ["9"]}
+    assert checks(declared, 200, ok) == []
+    assert checks(declared, 200, {"x-ratelimit-limit": ["10"]}) == ["rate_limit_headers"]  # Remaining missing
+    assert checks(declared, 200, {"x-ratelimit-limit": ["10"], "x-ratelimit-remaining": ["11"]}) == [
+        "rate_limit_headers"
+    ]
+    assert checks(declared, 200, {"x-ratelimit-limit": ["ten"], "x-ratelimit-remaining": ["9"]}) == [
+        "rate_limit_headers"
+    ]
+    assert checks(spec(**{"200": {"description": "ok"}}), 200, {"x-ratelimit-remaining": ["99"]}) == []  # no promise

@@ -147,7 +147,10 @@ def test_report_of_a_real_run(pytester, inventory_suite, open_report):
     assert page.locator("#verdict").text_content() == "failed"
     finding = page.locator("#sec-fuzz details.finding", has_text="Server error").first
     finding.locator("summary").click()
-    assert finding.locator("pre.curl").inner_text().startswith("curl -X GET http://127.0.0.1:")
+    curl = finding.locator("pre.curl").inner_text()
+    assert curl.startswith("curl -X GET -H 'traceparent: 00-") and " http://127.0.0.1:" in curl
+    # the request's correlation ids are shown, to find it in the server's logs
+    assert re.fullmatch(r"[0-9a-f]{24}", finding.locator("dd", has_text=re.compile(r"^[0-9a-f]{24}$")).inner_text())
     assert "500" in finding.locator(".exchange").inner_text()
     operations = [row.split(": ", 1)[1] for row in page.locator("#coverage tbody tr td:first-child").all_inner_texts()]
     # the two operations, and per path one row for the methods the spec does not document, which the fuzzer probed

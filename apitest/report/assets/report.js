@@ -102,7 +102,9 @@
   function findingBody(f) {
     const body = h("div", { class: "body" });
     if (f.message) body.append(h("pre", { class: "message" }, f.message));
-    const facts = [["check", f.check], ["operation", f.operation], ["suite", f.suite], ["test item", f.item], ["key", f.key], ["fingerprint", f.fingerprint]];
+    const d = f.details || {};
+    const facts = [["check", f.check], ["operation", f.operation], ["suite", f.suite], ["test item", f.item], ["key", f.key], ["fingerprint", f.fingerprint],
+      ["X-Request-ID", d.request_id], ["traceparent", d.traceparent]];
     body.append(h("dl", { class: "facts" }, facts.filter((x) => x[1]).map((x) => [h("dt", null, x[0]), h("dd", { class: "mono" }, x[1])])));
     if (f.curl) body.append(copyBlock("Reproduce with curl", f.curl, "curl"));
     const steps = f.details && Array.isArray(f.details.steps) ? f.details.steps : null;
@@ -113,6 +115,8 @@
     if (f.exchange) body.append(exchangeNode(f.exchange));
     const rest = Object.assign({}, f.details || {});
     delete rest.steps;
+    delete rest.request_id;
+    delete rest.traceparent;
     if (Object.keys(rest).length) body.append(h("details", null, h("summary", null, "Details"), h("pre", null, JSON.stringify(rest, null, 2))));
     return body;
   }

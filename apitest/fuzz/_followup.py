@@ -1,0 +1,765 @@
+"""The checks no single response shows: apitest's follow-up requests, sent after the suite's engine run ended.
+
+The engine run leaves exemplars: requests the API accepted (2xx), operation by operation. Once the engine is done
+(nothing else is sending), these checks use them on resources the API says exist, one request at a time, and each
+finding carries every request it took, in order, as curl lines (the last one shows the broken promise):
+
+* `use_after_delete`: after a successful DELETE, every GET that reads the resource answers 404 or 410.
+* `read_after_write`: after a successful create or update, reading the resource back shows what the write said
+  it stored (its own answer, else the values sent), volatile fields (timestamps, versions) left out.
+* `idempotency`: a PUT sent twice leaves the same state and answers alike; a second DELETE fails no worse than
+  404/410 and brings nothing back; a POST repeated with the same `Idempotency-Key` (a header the spec declares)
+  makes nothing new, and the key reused with another body is refused.
+* `conditional_request`: where a GET answers with an ETag and the spec documents 304 (or an If-None-Match
+  parameter), `If-None-Match` with that ETag answers 304; where a write documents 412 (or If-Match), a stale
+  `If-Match` is refused with 412 instead of applied.
+* `auth_error_leak`: a request refused for lack of credentials (401/403) does not hand out the data it guards.
+* `cross_user_write`: a resource the second user may not read (403/404) may not be changed or deleted by them
+  either. (Cross-user *reads* are schemathesis's `object_level_authorization`, given both users.)
+
+This module uses schemathesis to build and send requests (cases of the same operations, with the suite's
+serialisation and base URL); what it compares is plain data (resources.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..results import Exchange, Finding, Severity, Source
+from ..settings import Suite
+from . import resources
+from .resources import ItemResource
+
+if TYPE_CHECKING:
+    from schemathesis.generation.case import Case as _Case
+    from schemathesis.schemas import BaseSchema
+
+    Case = _Case[Any]
+
+FOLLOW_UPS = "follow-up"  # the name of the item that runs these checks
+CHECKS = (
+    "use_after_delete",
+    "read_after_write",
+    "idempotency",
+    "conditional_request",
+    "auth_error_leak",
+    "cross_user_write",
+)
+TITLES = {
+    "use_after_delete": "Deleted resource still readable",
+    "read_after_write": "Write not visible when read back",
+    "idempotency": "Repeating the request changed the outcome",
+    "conditional_request": "Conditional request not honoured",
+    "auth_error_leak": "Error for missing credentials leaks data",
+    "cross_user_write": "Another user could change the resource",
+}
+SEVERITY = {
+    "use_after_delete": Severity.HIGH,
+    "read_after_write": Severity.HIGH,
+    "idempotency": Severity.MEDIUM,
+    "conditional_request": Severity.MEDIUM,
+    "auth_error_leak": Severity.HIGH,
+    "cross_user_write": Severity.CRITICAL,
+}
+PER_OPERATION = 4  # exemplars kept per operation
+CONTROLLED_HEADERS = frozenset(
+    {"authorization", "cookie", "if-match", "if-none-match", "idempotency-key", "x-idempotency-key"}
+)
+STALE_ETAG = '"apitest-stale-etag"'
+
+
+@dataclass(slots=True)
+class Exemplar:
+    """A request the API accepted during the engine run, and what it answered."""
+
+    case: Case
+    status: int
+    headers: dict[str, list[str]]
+    body: Any  # parsed JSON, or None
+
+
+@dataclass(slots=True)
+class Exemplars:
+    """Accepted requests of positive data, per operation label, as the engine run records them."""
+
+    by_label: dict[str, list[Exemplar]] = field(default_factory=dict)
+
+    def add(self, label: str, case: Case, status: int, headers: dict[str, list[str]], content: bytes) -> None:
+        kept = self.by_label.setdefault(label, [])
+        if len(kept) >= PER_OPERATION or not 200 <= status < 300 or not _positive(case):
+            return
+        kept.append(Exemplar(case, status, {k.lower(): list(v) for k, v in headers.items()}, _json(content)))
+
+    def of(self, label: str | None) -> list[Exemplar]:
+        return list(self.by_label.get(label, [])) if label else []
+
+
+@dataclass(slots=True)
+class Sent:
+    case: Case
+    status: int
+    headers: dict[str, list[str]]
+    content: bytes
+    curl: str
+    exchange: Exchange
+
+    @property
+    def body(self) -> Any:
+        return _json(self.content)
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+
+class Sender:
+    """Builds and sends cases of the spec's operations as one of the suite's users; keeps each as a step."""
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        base_url: str,
+        users: Mapping[str, Mapping[str, str]],
+        timeout: float,
+        credential_headers: frozenset[str] = frozenset(),
+    ):
+        self.schema = schema
+        self.base_url = base_url
+        self.users = users
+        self.timeout = timeout
+        self.sent = 0  # requests sent, retries included
+        # Headers that carry who is asking, or a precondition: each request says them itself, never an exemplar.
+        self._controlled = (
+            credential_headers | CONTROLLED_HEADERS | {name.lower() for headers in users.values() for name in headers}
+        )
+
+    def case(self, label: str, like: Case | None = None, **changes: Any) -> Case:
+        method, path = label.split(" ", 1)
+        operation = self.schema[path][method]
+        fields: dict[str, Any] = {}
+        if like is not None:
+            declared = {p.name.lower() for p in operation.headers} if hasattr(operation, "headers") else set()
+            fields = {
+                "path_parameters": dict(like.path_parameters or {}),
+                "query": dict(like.query or {}),
+                # only headers the operation declares, none that say who asks or what to expect
+                "headers": {
+                    k: v
+                    for k, v in dict(like.headers or {}).items()
+                    if k.lower() in declared and k.lower() not in self._controlled
+                },
+                "body": like.body,
+                "media_type": like.media_type,
+            }
+        fields.update(changes)
+        return operation.Case(**fields)
+
+    def send(self, case: Case, user: str = "primary") -> Sent:
+        from schemathesis.transport.requests import SameHostRedirectsSession
+
+        headers = dict(self.users.get(user, {}))
+        for attempt in range(2):
+            self.sent += 1
+            with contextlib.closing(SameHostRedirectsSession()) as session:
+                session.headers.update(headers)
+                response = case.call(base_url=self.base_url, session=session, timeout=self.timeout)
+            if response.status_code != 429 or attempt:
+                break
+            time.sleep(min(_seconds(response.headers.get("retry-after")), 5.0))  # honour Retry-After, briefly
+        received = {k.lower(): list(v) for k, v in response.headers.items()}
+        prepared = response.request
+        exchange = Exchange(
+            method=str(prepared.method),
+            url=str(prepared.url),
+            request_headers={k: str(v) for k, v in prepared.headers.items()},
+            request_body=_text(prepared.body),
+            status=response.status_code,
+            response_headers={k: ", ".join(v) for k, v in received.items()},
+            response_body=_text(response.content),
+            elapsed_ms=round(response.elapsed * 1000, 2),
+        )
+        return Sent(
+            case, response.status_code, received, response.content, case.as_curl_command(headers=headers), exchange
+        )
+
+
+class FollowUps:
+    """Runs the enabled checks over the suite's item resources; `findings` and `notes` (what could not be checked)."""
+
+    def __init__(self, sender: Sender, document: Mapping[str, Any], exemplars: Exemplars, enabled: frozenset[str]):
+        self.sender = sender
+        self.document = document
+        self.exemplars = exemplars
+        self.enabled = enabled
+        self.findings: list[Finding] = []
+        self.notes: list[str] = []
+        self._steps: list[Sent] = []
+
+    def run(self) -> None:
+        for resource in resources.item_resources(self.document):
+            for check in (
+                self._conditional_get,
+                self._read_after_update,
+                self._idempotent_put,
+                self._stale_write,
+                self._cross_user_write,
+                self._leak_of_item,
+                self._delete,  # last: the resource is gone afterwards
+            ):
+                with self._sequence():
+                    try:
+                        check(resource)
+                    except _Skip:
+                        pass
+                    except Exception as exc:
+                        self.notes.append(
+                            f"{check.__name__.strip('_')} on {resource.template}: {type(exc).__name__}: {exc}"
+                        )
+        for label in self.exemplars.by_label:
+            with self._sequence(), contextlib.suppress(_Skip):
+                self._created_then_read(label)
+            with self._sequence(), contextlib.suppress(_Skip):
+                self._idempotency_key(label)
+            with self._sequence(), contextlib.suppress(_Skip):
+                self._auth_error_leak(label)
+
+    # -- checks ------------------------------------------------------------------------------------------------
+
+    def _conditional_get(self, resource: ItemResource) -> None:
+        self._require("conditional_request")
+        reader = self._require_label(resource.reader)
+        if not (self._documents(reader, "304") or self._declares_header(reader, "If-None-Match")):
+            raise _Skip
+        target, read = self._alive(resource)
+        etag = read.header("etag")
+        if not etag:
+            raise _Skip
+        again = self._send(
+            self.sender.case(reader, path_parameters={resource.param: target}, headers={"If-None-Match": etag})
+        )
+        if 200 <= again.status < 300:
+            self._find(
+                "conditional_request",
+                reader,
+                f"GET with If-None-Match: {etag} (the ETag it had just sent) answered {again.status} with the whole "
+                "body instead of 304 Not Modified; clients cannot revalidate their caches.",
+            )
+
+    def _read_after_update(self, resource: ItemResource) -> None:
+        self._require("read_after_write")
+        for method in ("PUT", "PATCH"):
+            writer = resource.writers.get(method)
+            exemplar = self._first_exemplar(writer)
+            if writer is None or exemplar is None or resource.reader is None:
+                continue
+            # As sent, then nudged one field at a time: a write of what the resource already holds shows nothing.
+            for variant in _variants(exemplar):
+                self._steps = []
+                target, _ = self._alive(resource)
+                wrote = self._send(self._retarget(writer, variant, resource, target))
+                if not 200 <= wrote.status < 300:
+                    continue
+                read = self._send(self.sender.case(resource.reader, path_parameters={resource.param: target}))
+                if not 200 <= read.status < 300:
+                    continue
+                stated = wrote.body if isinstance(wrote.body, dict) else variant.case.body
+                source = "its answer" if isinstance(wrote.body, dict) else "the request"
+                diffs = resources.differences(stated, read.body)
+                if diffs:
+                    self._find(
+                        "read_after_write",
+                        writer,
+                        f"{method} answered {wrote.status}, but GET then shows "
+                        + "; ".join(
+                            f"{name} = {json.dumps(after)} where {source} had {json.dumps(before)}"
+                            for name, before, after in diffs[:5]
+                        )
+                        + ": the update was not stored as reported.",
+                    )
+                    return
+            return
+
+    def _idempotent_put(self, resource: ItemResource) -> None:
+        self._require("idempotency")
+        writer = resource.writers.get("PUT")
+        if writer is None or resource.reader is None:
+            raise _Skip
+        # Each accepted PUT in turn, as sent and nudged: a body that sets a field to what it holds shows nothing.
+        for exemplar in [v for e in self.exemplars.of(writer) for v in _variants(e)]:
+            self._steps = []
+            target, _ = self._alive(resource)
+            first = self._send(self._retarget(writer, exemplar, resource, target))
+            if not 200 <= first.status < 300:
+                continue
+            after_first = self._send(self.sender.case(resource.reader, path_parameters={resource.param: target}))
+            second = self._send(self._retarget(writer, exemplar, resource, target))
+            after_second = self._send(self.sender.case(resource.reader, path_parameters={resource.param: target}))
+            if second.status // 100 != first.status // 100:
+                self._find(
+                    "idempotency",
+                    writer,
+                    f"the same PUT answered {first.status}, then {second.status} when sent again.",
+                )
+                return
+            diffs = resources.differences(after_first.body, after_second.body)
+            if diffs:
+                self._find(
+                    "idempotency",
+                    writer,
+                    "sending the same PUT twice changed the resource: "
+                    + "; ".join(f"{name} went from {json.dumps(a)} to {json.dumps(b)}" for name, a, b in diffs[:5])
+                    + " (PUT must be idempotent: RFC 9110, section 9.2.2).",
+                )
+                return
+
+    def _stale_write(self, resource: ItemResource) -> None:
+        self._require("conditional_request")
+        for method in ("PUT", "PATCH", "DELETE"):
+            writer = resource.writers.get(method)
+            if writer is None or not (self._documents(writer, "412") or self._declares_header(writer, "If-Match")):
+                continue
+            exemplar = self._first_exemplar(writer)
+            if exemplar is None:
+                continue
+            target, _ = self._alive(resource)
+            case = self._retarget(writer, exemplar, resource, target)
+            case = self.sender.case(writer, like=case, headers={**dict(case.headers or {}), "If-Match": STALE_ETAG})
+            wrote = self._send(case)
+            if 200 <= wrote.status < 300:
+                self._find(
+                    "conditional_request",
+                    writer,
+                    f"{method} with If-Match: {STALE_ETAG} (an ETag the resource never had) answered {wrote.status}: "
+                    "the write was applied instead of refused with 412 Precondition Failed, so concurrent "
+                    "updates overwrite each other.",
+                )
+            return
+
+    def _cross_user_write(self, resource: ItemResource) -> None:
+        self._require("cross_user_write")
+        if "secondary" not in self.sender.users or resource.reader is None:
+            raise _Skip
+        for method in ("PUT", "PATCH", "DELETE"):
+            writer = resource.writers.get(method)
+            exemplar = self._first_exemplar(writer)
+            if writer is None or exemplar is None:
+                continue
+            target, _ = self._alive(resource)
+            peek = self._send(self.sender.case(resource.reader, path_parameters={resource.param: target}), "secondary")
+            if peek.status not in (403, 404):
+                raise _Skip  # readable by the other user: shared, not private; nothing to judge
+            wrote = self._send(self._retarget(writer, exemplar, resource, target), "secondary")
+            if 200 <= wrote.status < 300:
+                self._find(
+                    "cross_user_write",
+                    writer,
+                    f"the second user may not read this resource (GET answered {peek.status}) yet its {method} "
+                    f"answered {wrote.status}: object-level authorization is missing on writes.",
+                )
+                return
+
+    def _leak_of_item(self, resource: ItemResource) -> None:
+        self._require("auth_error_leak")
+        reader = self._require_label(resource.reader)
+        if not self._secured(reader):
+            raise _Skip
+        target, read = self._made(resource)  # a resource of our own, with a value to recognise
+        anonymous = self._send(self.sender.case(reader, path_parameters={resource.param: target}), "anonymous")
+        if anonymous.status not in (401, 403):
+            raise _Skip  # a 2xx without credentials is schemathesis's ignored_auth
+        leaked = resources.leaked_values(read.body, anonymous.content.decode("utf-8", "replace"))
+        if leaked:
+            self._find(
+                "auth_error_leak",
+                reader,
+                f"without credentials it answered {anonymous.status}, and the error body holds values of the protected "
+                f"answer ({', '.join(json.dumps(v) for v in leaked[:3])}).",
+            )
+
+    def _delete(self, resource: ItemResource) -> None:
+        writer = resource.writers.get("DELETE")
+        if writer is None or not resource.readers:
+            raise _Skip
+        if not {"use_after_delete", "idempotency"} & self.enabled:
+            raise _Skip
+        target, _ = self._alive(resource)
+        exemplar = self._first_exemplar(writer)
+        case = (
+            self._retarget(writer, exemplar, resource, target)
+            if exemplar is not None
+            else self.sender.case(writer, path_parameters={resource.param: target})
+        )
+        gone = self._send(case)
+        if not 200 <= gone.status < 300:
+            raise _Skip
+        if "use_after_delete" in self.enabled:
+            for reader in resource.readers:
+                read = self._send(self.sender.case(reader, path_parameters={resource.param: target}))
+                if 200 <= read.status < 300:
+                    self._find(
+                        "use_after_delete",
+                        writer,
+                        f"DELETE answered {gone.status}, yet {reader} still answers {read.status}: the resource is "
+                        "not gone (expected 404 or 410).",
+                    )
+                    return
+        if "idempotency" in self.enabled:
+            again = self._send(self._retarget(writer, exemplar, resource, target) if exemplar else case)
+            if again.status >= 500 or again.status not in (*range(200, 300), 404, 410):
+                self._find(
+                    "idempotency",
+                    writer,
+                    f"a second DELETE of the same resource answered {again.status}; a repeated DELETE must leave the "
+                    "same state and fail no worse than 404/410 (RFC 9110, section 9.2.2).",
+                )
+
+    def _created_then_read(self, label: str) -> None:
+        self._require("read_after_write")
+        if not label.startswith("POST "):
+            raise _Skip
+        resource = next((r for r in resources.item_resources(self.document) if r.creator == label), None)
+        if resource is None or resource.reader is None:
+            raise _Skip
+        for exemplar in self.exemplars.of(label):
+            made = self._send(self.sender.case(label, like=exemplar.case))
+            if not 200 <= made.status < 300:
+                continue
+            made_id = resources.created_id(resource, made.headers, made.body)
+            if made_id is None:
+                raise _Skip
+            read = self._send(self.sender.case(resource.reader, path_parameters={resource.param: made_id}))
+            if not 200 <= read.status < 300:
+                raise _Skip  # schemathesis's ensure_resource_availability judges a created resource that is absent
+            stated = made.body if isinstance(made.body, dict) else exemplar.case.body
+            diffs = resources.differences(stated, read.body)
+            if diffs:
+                self._find(
+                    "read_after_write",
+                    label,
+                    f"created ({made.status}), but GET then shows "
+                    + "; ".join(
+                        f"{name} = {json.dumps(after)} where the create had {json.dumps(before)}"
+                        for name, before, after in diffs[:5]
+                    )
+                    + ".",
+                )
+            return
+
+    def _idempotency_key(self, label: str) -> None:
+        self._require("idempotency")
+        if not label.startswith("POST "):
+            raise _Skip
+        key_name = next(
+            (p for p in self._header_parameters(label) if p.lower() in ("idempotency-key", "x-idempotency-key")), None
+        )
+        exemplar = self._first_exemplar(label)
+        if key_name is None or exemplar is None:
+            raise _Skip
+        key = f"apitest-{time.time_ns()}"
+        first = self._send(
+            self.sender.case(label, like=exemplar.case, headers={**dict(exemplar.case.headers or {}), key_name: key})
+        )
+        if not 200 <= first.status < 300:
+            raise _Skip
+        second = self._send(
+            self.sender.case(label, like=exemplar.case, headers={**dict(exemplar.case.headers or {}), key_name: key})
+        )
+        resource = next((r for r in resources.item_resources(self.document) if r.creator == label), None)
+        first_id = resources.created_id(resource, first.headers, first.body) if resource else None
+        second_id = resources.created_id(resource, second.headers, second.body) if resource else None
+        if second.status != first.status or (first_id is not None and second_id != first_id):
+            self._find(
+                "idempotency",
+                label,
+                f"the same POST with the same {key_name} answered {first.status} then {second.status}"
+                + (f" and made {second_id} besides {first_id}" if first_id and second_id != first_id else "")
+                + ": a retried request must return the first outcome, not repeat the effect.",
+            )
+            return
+        changed = _changed_body(exemplar.case.body)
+        if changed is None:
+            return
+        third = self._send(
+            self.sender.case(
+                label, like=exemplar.case, body=changed, headers={**dict(exemplar.case.headers or {}), key_name: key}
+            )
+        )
+        if 200 <= third.status < 300:
+            self._find(
+                "idempotency",
+                label,
+                f"the {key_name} of an earlier request, reused with another body, answered {third.status}; it must be "
+                "refused (422 in the IETF Idempotency-Key draft), not applied or answered as the first.",
+            )
+
+    def _auth_error_leak(self, label: str) -> None:
+        self._require("auth_error_leak")
+        if not label.startswith("GET ") or not self._secured(label):
+            raise _Skip
+        exemplar = self._first_exemplar(label)
+        if exemplar is None or exemplar.body is None:
+            raise _Skip
+        anonymous = self._send(self.sender.case(label, like=exemplar.case), "anonymous")
+        if anonymous.status not in (401, 403):
+            raise _Skip  # a 2xx without credentials is schemathesis's ignored_auth
+        leaked = resources.leaked_values(exemplar.body, anonymous.content.decode("utf-8", "replace"))
+        if leaked:
+            shown = ", ".join(json.dumps(v) for v in leaked[:3])
+            self._find(
+                "auth_error_leak",
+                label,
+                f"without credentials it answered {anonymous.status}, and the error body holds values of the protected "
+                f"answer ({shown}).",
+            )
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _sequence(self) -> Iterator[None]:
+        self._steps = []
+        try:
+            yield
+        finally:
+            self._steps = []
+
+    def _send(self, case: Case, user: str = "primary") -> Sent:
+        sent = self.sender.send(case, user)
+        self._steps.append(sent)
+        return sent
+
+    def _find(self, check: str, operation: str, message: str) -> None:
+        last = self._steps[-1]
+        details: dict[str, Any] = {"steps": [s.curl for s in self._steps]} if len(self._steps) > 1 else {}
+        request_headers = last.exchange.request_headers
+        for name, key in (("traceparent", "traceparent"), ("X-Request-ID", "request_id")):
+            value = next((v for k, v in request_headers.items() if k.lower() == name.lower()), None)
+            if value:
+                details[key] = value
+        self.findings.append(
+            Finding(
+                Source.FUZZ,
+                check,
+                operation,
+                TITLES[check],
+                message,
+                SEVERITY[check],
+                curl=last.curl,
+                exchange=last.exchange,
+                details=details,
+            )
+        )
+
+    def _require(self, check: str) -> None:
+        if check not in self.enabled:
+            raise _Skip
+
+    def _require_label(self, label: str | None) -> str:
+        if label is None:
+            raise _Skip
+        return label
+
+    def _first_exemplar(self, label: str | None) -> Exemplar | None:
+        found = self.exemplars.of(label)
+        return found[0] if found else None
+
+    def _alive(self, resource: ItemResource) -> tuple[str, Sent]:
+        """An id of the resource that exists now (read back 2xx): one the engine run created or read, else one made
+        now (the run may have deleted all it made)."""
+        reader = self._require_label(resource.reader)
+        for target in self._candidates(resource):
+            read = self._send(self.sender.case(reader, path_parameters={resource.param: target}))
+            if 200 <= read.status < 300:
+                return target, read
+        return self._made(resource, mark=False)
+
+    def _made(self, resource: ItemResource, *, mark: bool = True) -> tuple[str, Sent]:
+        """A resource made now by the creator; with `mark`, with a string field marked so its value is recognisable."""
+        reader = self._require_label(resource.reader)
+        for exemplar in self.exemplars.of(resource.creator):
+            for variant in _variants(exemplar, mark=mark):
+                made = self._send(self.sender.case(resource.creator or "", like=variant.case))
+                made_id = resources.created_id(resource, made.headers, made.body) if 200 <= made.status < 300 else None
+                if made_id is None:
+                    continue
+                read = self._send(self.sender.case(reader, path_parameters={resource.param: made_id}))
+                if 200 <= read.status < 300:
+                    return made_id, read
+        raise _Skip
+
+    def _candidates(self, resource: ItemResource) -> list[str]:
+        ids: list[str] = []
+        if resource.creator is not None:
+            for exemplar in self.exemplars.of(resource.creator):
+                made = resources.created_id(resource, exemplar.headers, exemplar.body)
+                if made is not None:
+                    ids.append(made)
+        for label in (*resource.readers, *resource.writers.values()):
+            for exemplar in self.exemplars.of(label):
+                value = (exemplar.case.path_parameters or {}).get(resource.param)
+                if value is not None:
+                    ids.append(str(value))
+        # most recent first: the engine's last creations are least likely to have been deleted since
+        return list(dict.fromkeys(reversed(ids)))[:6]
+
+    def _retarget(self, label: str, exemplar: Exemplar, resource: ItemResource, target: str) -> Case:
+        params = {**dict(exemplar.case.path_parameters or {}), resource.param: target}
+        body = exemplar.case.body
+        if isinstance(body, dict):
+            body = {k: (target if k in resources.id_keys(resource.param) and k in body else v) for k, v in body.items()}
+        return self.sender.case(label, like=exemplar.case, path_parameters=params, body=body)
+
+    def _operation(self, label: str) -> Mapping[str, Any]:
+        method, path = label.split(" ", 1)
+        item = (self.document.get("paths") or {}).get(path) or {}
+        operation = item.get(method.lower())
+        return operation if isinstance(operation, dict) else {}
+
+    def _documents(self, label: str, status: str) -> bool:
+        return status in {str(code) for code in (self._operation(label).get("responses") or {})}
+
+    def _header_parameters(self, label: str) -> list[str]:
+        method, path = label.split(" ", 1)
+        item = (self.document.get("paths") or {}).get(path) or {}
+        found = []
+        for param in [*item.get("parameters", []), *self._operation(label).get("parameters", [])]:
+            param = self._resolve(param)
+            if isinstance(param, dict) and param.get("in") == "header":
+                found.append(str(param.get("name", "")))
+        return found
+
+    def _declares_header(self, label: str, name: str) -> bool:
+        return name.lower() in {p.lower() for p in self._header_parameters(label)}
+
+    def _secured(self, label: str) -> bool:
+        security = self._operation(label).get("security", self.document.get("security"))
+        return isinstance(security, list) and bool(security) and all(bool(s) for s in security)
+
+    def _resolve(self, node: Any) -> Any:
+        from ..spec import resolve_pointer
+
+        for _ in range(10):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+                try:
+                    node = resolve_pointer(self.document, node["$ref"])
+                except (KeyError, IndexError, ValueError):
+                    return None
+            else:
+                return node
+        return None
+
+
+class _Skip(Exception):
+    """Nothing to judge here (the spec makes no promise, or no resource is at hand)."""
+
+
+def run_followups(
+    schema: BaseSchema,
+    document: Mapping[str, Any],
+    suite: Suite,
+    base_url: str,
+    exemplars: Exemplars,
+    enabled: frozenset[str],
+    on_step: Callable[[], None] | None = None,
+) -> tuple[list[Finding], list[str], int]:
+    """The follow-up checks of one suite, after its engine run: findings, notes on what could not be checked, and
+    how many requests they sent."""
+    users: dict[str, dict[str, str]] = {"primary": dict(suite.auth.headers), "anonymous": {}}
+    if suite.auth.secondary.headers:
+        users["secondary"] = dict(suite.auth.secondary.headers)
+    sender = Sender(schema, base_url, users, suite.fuzz.request_timeout, _credential_headers(document))
+    checks = FollowUps(sender, document, exemplars, enabled)
+    checks.run()
+    notes = list(checks.notes)
+    if "cross_user_write" in enabled and "secondary" not in users:
+        notes.append("cross-user checks skipped: no second credential ([auth.secondary.headers])")
+    return checks.findings, notes, sender.sent
+
+
+def _credential_headers(document: Mapping[str, Any]) -> frozenset[str]:
+    """The header names the spec's security schemes use (apiKey in header), lower case."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or document.get("securityDefinitions") or {}
+    return frozenset(
+        str(s.get("name", "")).lower()
+        for s in schemes.values()
+        if isinstance(s, dict) and s.get("type") == "apiKey" and s.get("in") == "header"
+    )
+
+
+def _positive(case: Case) -> bool:
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
+    return mode is None or str(getattr(mode, "value", mode)).lower() == "positive"
+
+
+def _json(content: bytes | None) -> Any:
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def _text(body: Any) -> str | None:
+    from ..redact import truncate
+
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        return truncate(body.decode("utf-8", "replace"))
+    return truncate(str(body))
+
+
+def _seconds(value: Any) -> float:
+    text = value[0] if isinstance(value, list) and value else value
+    try:
+        return max(0.0, float(str(text)))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _variants(exemplar: Exemplar, *, mark: bool = False) -> list[Exemplar]:
+    """The exemplar, then copies with one field nudged (an integer + 1, a string marked): minimal examples set
+    fields to 0 or "0", where a counter that adds instead of sets, or a value leaked, would not show."""
+    body = exemplar.case.body
+    found = [] if mark else [exemplar]
+    if not isinstance(body, dict):
+        return [exemplar]
+    for key, value in body.items():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and not mark:
+            changed: Any = {**body, key: value + 1}
+        elif isinstance(value, str):
+            changed = {**body, key: (value + "-apitest-" + format(zlib.crc32(key.encode()) % 65536, "04x"))[:24]}
+        else:
+            continue
+        found.append(_with_body(exemplar, changed))
+    return found or [exemplar]
+
+
+def _with_body(exemplar: Exemplar, body: Any) -> Exemplar:
+    case = exemplar.case.operation.Case(
+        path_parameters=dict(exemplar.case.path_parameters or {}),
+        query=dict(exemplar.case.query or {}),
+        headers=dict(exemplar.case.headers or {}),
+        body=body,
+        media_type=exemplar.case.media_type,
+    )
+    return Exemplar(case, exemplar.status, exemplar.headers, exemplar.body)
+
+
+def _changed_body(body: Any) -> Any:
+    """The same body with one string field changed, to reuse an Idempotency-Key with different content."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, str):
+                return {**body, key: value + "-apitest"}
+            if isinstance(value, int) and not isinstance(value, bool):
+                return {**body, key: value + 1}
+    return None

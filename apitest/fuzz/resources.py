@@ -1,0 +1,143 @@
+"""The resources a spec describes, found from the spec alone: what creates, reads, writes and deletes each one.
+
+An item resource is a path template ending in a parameter (`/v1/books/{book_id}`). Its collection is the path
+without that segment (`/v1/books`), its creator a `POST` to the collection, its readers the `GET`s of the template
+and of the templates below it that need no other parameter, its writers the `PUT`, `PATCH` and `DELETE` of the
+template. A created resource's id comes from the `Location` header the creator answers with, else from its body.
+Comparing representations leaves out fields that change by themselves (timestamps, versions, ETags).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..spec import HTTP_METHODS
+
+_LAST_PARAMETER = re.compile(r"^(?P<collection>.*)/\{(?P<param>[^/{}]+)\}$")
+# Fields whose values a server changes on its own at every write: not part of the state a client set.
+VOLATILE = re.compile(
+    r"(^|[_-])(updated|modified|last[_-]?modified|timestamp|etag|e[_-]?tag|version|revision|generation|seq)"
+    r"([_-]?(at|on|time|date))?$|updatedat$|modifiedat$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResource:
+    template: str
+    param: str
+    collection: str
+    creator: str | None = None  # "POST /v1/books"
+    readers: tuple[str, ...] = ()  # "GET /v1/books/{book_id}", "GET /v1/books/{book_id}/reviews"
+    writers: dict[str, str] = field(default_factory=dict)  # method -> label, for PUT, PATCH, DELETE
+
+    @property
+    def reader(self) -> str | None:
+        """The GET of the item itself."""
+        label = f"GET {self.template}"
+        return label if label in self.readers else None
+
+
+def item_resources(document: Mapping[str, Any]) -> list[ItemResource]:
+    paths = {path: item for path, item in (document.get("paths") or {}).items() if isinstance(item, dict)}
+    methods = {path: {m.upper() for m in HTTP_METHODS if isinstance(item.get(m), dict)} for path, item in paths.items()}
+    found = []
+    for template, allowed in methods.items():
+        match = _LAST_PARAMETER.match(template)
+        if match is None:
+            continue
+        collection, param = match["collection"], match["param"]
+        readers = [f"GET {template}"] if "GET" in allowed else []
+        for other, other_allowed in methods.items():
+            below = other.startswith(template + "/") and "{" not in other[len(template) :]
+            if below and "GET" in other_allowed:
+                readers.append(f"GET {other}")
+        writers: dict[str, str] = {m: f"{m} {template}" for m in ("PUT", "PATCH", "DELETE") if m in allowed}
+        creator = f"POST {collection}" if "POST" in methods.get(collection, set()) else None
+        if readers or writers:
+            found.append(ItemResource(template, param, collection, creator, tuple(readers), writers))
+    return found
+
+
+def created_id(resource: ItemResource, headers: Mapping[str, Any], body: Any) -> str | None:
+    """The id of what a creator made: from its `Location` (matched against the item template), else its body."""
+    location = _first(headers, "location")
+    if location:
+        path = unquote(urlsplit(location).path)
+        pattern = re.escape(resource.template).replace(re.escape("{" + resource.param + "}"), "(?P<id>[^/]+)")
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", pattern)
+        match = re.search(pattern + "$", path)
+        if match:
+            return match["id"]
+    if isinstance(body, dict):
+        for key in id_keys(resource.param):
+            value = body.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+                return str(value)
+    return None
+
+
+def id_keys(param: str) -> tuple[str, ...]:
+    """Where a body may hold the value of path parameter `param`: `book_id`, `bookId`, `id`."""
+    camel = re.sub(r"_(\w)", lambda m: m[1].upper(), param)
+    return tuple(dict.fromkeys((param, camel, "id", "ID", "uuid")))
+
+
+def differences(expected: Any, actual: Any) -> list[tuple[str, Any, Any]]:
+    """Top-level fields both objects hold whose values differ (volatile fields left out): (field, expected, actual).
+
+    Strings are compared without case and surrounding spaces, numbers by value: a server may normalise what it
+    stores, and a lost update is not a matter of letter case.
+    """
+    if not isinstance(expected, dict) or not isinstance(actual, dict):
+        return []
+    found = []
+    for key, value in expected.items():
+        if key not in actual or VOLATILE.search(str(key)):
+            continue
+        if not _same(value, actual[key]):
+            found.append((str(key), value, actual[key]))
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip().casefold() == b.strip().casefold()
+    if isinstance(a, dict) and isinstance(b, dict):
+        return not differences(a, b) and set(a) == set(b)
+    return bool(a == b)
+
+
+def leaked_values(secret_body: Any, public_text: str, minimum: int = 5) -> list[str]:
+    """String values (at least `minimum` characters) of a protected body that appear in an error body."""
+    values: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str) and len(node) >= minimum and node in public_text:
+            values.append(node)
+
+    walk(secret_body)
+    return sorted(set(values))
+
+
+def _first(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            if isinstance(value, list):
+                return str(value[0]) if value else None
+            return str(value)
+    return None

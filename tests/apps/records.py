@@ -1,0 +1,205 @@
+"""Private records and payments, following REST practice (`good`) or breaking each practice the follow-up checks
+judge (`bad`): one flag per broken practice, all on in `bad` but `cross_user_read`, which `leaky` has alone.
+
+Users: `X-Key: k1` (alice) and `X-Key: k2` (bob). A record belongs to whoever made it: others get 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, HTTPException, Path, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+USERS = {"k1": "alice", "k2": "bob"}
+FLAGS = frozenset(
+    {
+        "lost_update",  # PUT answers the new name but keeps the old one
+        "restock",  # PUT adds `count` to what is stored instead of setting it (not idempotent)
+        "ignore_if_none_match",  # a GET with the current ETag still answers 200 with the body
+        "ignore_if_match",  # a PUT with a stale If-Match is applied
+        "resurrect",  # DELETE answers 204 and keeps the record
+        "leak_401",  # a GET without credentials answers 401 with the record's name in the error
+        "cross_user_write",  # another user may PUT and DELETE a record they cannot read
+        "key_ignored",  # a POST /payments repeated with the same Idempotency-Key pays twice
+        "cross_user_read",  # another user may read any record
+    }
+)
+SECURITY = [{"key": []}]
+Key = Annotated[str | None, Header(alias="X-Key")]
+RecordId = Annotated[int, Path(ge=1)]
+
+
+class RecordIn(BaseModel):
+    name: str = Field(min_length=1, max_length=30)
+    count: int = Field(ge=0, le=1000)
+
+
+class Record(RecordIn):
+    id: int
+
+
+class PaymentIn(BaseModel):
+    amount: int = Field(ge=1, le=10_000)
+
+
+class Payment(PaymentIn):
+    id: int
+
+
+def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
+    app = FastAPI(title="records", version="1.0")
+    lock = threading.Lock()
+    records: dict[int, tuple[str, Record]] = {}
+    payments: dict[int, tuple[str, Payment]] = {}
+    keys: dict[str, tuple[str, Payment]] = {}
+    counter = [0]
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            doc.setdefault("components", {})["securitySchemes"] = {
+                "key": {"type": "apiKey", "in": "header", "name": "X-Key"}
+            }
+            doc["security"] = SECURITY
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    def user(key: str | None) -> str:
+        if key not in USERS:
+            raise HTTPException(401, "a valid X-Key is required")
+        return USERS[key or ""]
+
+    def next_id() -> int:
+        counter[0] += 1
+        return counter[0]
+
+    def etag(record: Record) -> str:
+        return '"' + hashlib.sha256(record.model_dump_json().encode()).hexdigest()[:16] + '"'
+
+    def own(record_id: int, who: str, *, write: bool = False) -> Record:
+        found = records.get(record_id)
+        shared = "cross_user_write" in flags if write else "cross_user_read" in flags
+        if found is None or (found[0] != who and not shared):
+            raise HTTPException(404, "no such record")
+        return found[1]
+
+    @app.post(
+        "/records",
+        status_code=201,
+        response_model=Record,
+        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}, 401: {}},
+    )
+    def create(body: RecordIn, x_key: Key = None) -> JSONResponse:
+        who = user(x_key)
+        with lock:
+            record = Record(id=next_id(), **body.model_dump())
+            records[record.id] = (who, record)
+        return JSONResponse(record.model_dump(), 201, headers={"Location": f"/records/{record.id}"})
+
+    @app.get(
+        "/records/{record_id}",
+        response_model=Record,
+        responses={
+            200: {"headers": {"ETag": {"schema": {"type": "string"}}}},
+            304: {"description": "not modified"},
+            401: {},
+            404: {},
+        },
+    )
+    def read(
+        record_id: RecordId,
+        request: Request,
+        x_key: Key = None,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        if x_key not in USERS and "leak_401" in flags and record_id in records:
+            detail = f"a valid X-Key is required to read {records[record_id][1].name!r}"
+            return JSONResponse({"detail": detail}, 401)
+        record = own(record_id, user(x_key))
+        tag = etag(record)
+        if if_none_match == tag and "ignore_if_none_match" not in flags:
+            return Response(status_code=304, headers={"ETag": tag})
+        return JSONResponse(record.model_dump(), headers={"ETag": tag})
+
+    @app.put(
+        "/records/{record_id}",
+        response_model=Record,
+        responses={200: {"headers": {"ETag": {"schema": {"type": "string"}}}}, 401: {}, 404: {}, 412: {}},
+    )
+    def replace(
+        record_id: RecordId,
+        body: RecordIn,
+        x_key: Key = None,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        who = user(x_key)
+        with lock:
+            current = own(record_id, who, write=True)
+            if if_match is not None and if_match != etag(current) and "ignore_if_match" not in flags:
+                raise HTTPException(412, "the record changed since")
+            answer = Record(id=record_id, **body.model_dump())
+            stored = answer.model_copy()
+            if "lost_update" in flags:
+                stored.name = current.name
+            if "restock" in flags:
+                stored.count = current.count + body.count
+            records[record_id] = (records[record_id][0], stored)
+        shown = answer if "lost_update" in flags else stored
+        return JSONResponse(shown.model_dump(), headers={"ETag": etag(stored)})
+
+    @app.delete("/records/{record_id}", status_code=204, responses={401: {}, 404: {}})
+    def delete(record_id: RecordId, x_key: Key = None) -> Response:
+        who = user(x_key)
+        with lock:
+            own(record_id, who, write=True)
+            if "resurrect" not in flags:
+                del records[record_id]
+        return Response(status_code=204)
+
+    @app.post(
+        "/payments",
+        status_code=201,
+        response_model=Payment,
+        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}, 401: {}, 422: {}},
+    )
+    def pay(
+        body: PaymentIn,
+        x_key: Key = None,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
+        who = user(x_key)
+        with lock:
+            if idempotency_key and idempotency_key in keys and "key_ignored" not in flags:
+                owner, earlier = keys[idempotency_key]
+                if owner != who or earlier.amount != body.amount:
+                    return JSONResponse({"detail": "key reused with another request"}, 422)
+                return JSONResponse(earlier.model_dump(), 201, headers={"Location": f"/payments/{earlier.id}"})
+            payment = Payment(id=next_id(), **body.model_dump())
+            payments[payment.id] = (who, payment)
+            if idempotency_key:
+                keys[idempotency_key] = (who, payment)
+        return JSONResponse(payment.model_dump(), 201, headers={"Location": f"/payments/{payment.id}"})
+
+    @app.get("/payments/{payment_id}", response_model=Payment, responses={401: {}, 404: {}})
+    def payment(payment_id: Annotated[int, Path(ge=1)], x_key: Key = None) -> JSONResponse:
+        who = user(x_key)
+        if payment_id not in payments or payments[payment_id][0] != who:
+            raise HTTPException(404, "no such payment")
+        return JSONResponse(payments[payment_id][1].model_dump())
+
+    return app
+
+
+good = create_app()
+bad = create_app(
+    FLAGS - {"cross_user_read"}
+)  # a readable record is shared: cross-user writes are judged on private ones
+leaky = create_app(frozenset({"cross_user_read"}))

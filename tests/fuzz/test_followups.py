@@ -1,0 +1,81 @@
+"""The follow-up checks, each against an API that breaks its practice (found, with every request in order) and
+one that follows it (not found)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
+from apitest.fuzz._followup import CHECKS
+
+APPS = Path(__file__).parents[1] / "apps"
+SUITE = """serve = "records:{app}"
+[auth.headers]
+X-Key = "k1"
+[auth.secondary.headers]
+X-Key = "k2"
+[fuzz]
+max_examples = 10
+seed = 1
+"""
+
+
+def run(pytester: pytest.Pytester, app: str, suite: str = SUITE, select: str = "follow-up") -> dict:
+    pytester.makepyfile(records=(APPS / "records.py").read_text())
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text(suite.format(app=app))
+    pytester.runpytest("-k", select)
+    return json.loads((pytester.path / "apitest-report" / "report.json").read_text())
+
+
+EXPECTED = {
+    ("read_after_write", "PUT /records/{record_id}"): "but GET then shows ",
+    ("idempotency", "PUT /records/{record_id}"): "sending the same PUT twice changed the resource: count went from",
+    ("conditional_request", "GET /records/{record_id}"): "answered 200 with the whole body instead of 304",
+    ("conditional_request", "PUT /records/{record_id}"): "the write was applied instead of refused with 412",
+    ("use_after_delete", "DELETE /records/{record_id}"): "yet GET /records/{record_id} still answers 200",
+    ("auth_error_leak", "GET /records/{record_id}"): "the error body holds values of the protected answer",
+    ("cross_user_write", "PUT /records/{record_id}"): "object-level authorization is missing on writes",
+    ("idempotency", "POST /payments"): "with the same Idempotency-Key answered 201 then 201 and made",
+}
+
+
+def test_each_broken_practice_is_found_with_its_whole_sequence(pytester):
+    report = run(pytester, "bad")
+    found = {(f["check"], f["operation"]): f for f in report["findings"] if f["check"] in CHECKS}
+    assert set(found) == set(EXPECTED), sorted(set(found) ^ set(EXPECTED))
+    for key, words in EXPECTED.items():
+        finding = found[key]
+        assert words in finding["message"], (key, finding["message"])
+        steps = finding["details"].get("steps", [finding["curl"]])
+        assert steps[-1] == finding["curl"] and all(shlex.split(s)[0] == "curl" for s in steps)
+        method = key[1].split()[0]
+        last = shlex.split(steps[-1])
+        sent = last[last.index("-X") + 1] if "-X" in last else "GET"
+        if key[0] in ("use_after_delete", "read_after_write", "idempotency") and method != "POST":
+            assert sent == "GET" and any(f"-X {method}" in s for s in steps), steps  # the write, then the read
+        assert any("X-Key: [REDACTED]" in s for s in steps) and "k1" not in json.dumps(finding)
+        assert finding["details"]["request_id"] and finding["details"]["traceparent"].startswith("00-")
+
+
+def test_an_api_that_follows_the_practices_has_no_such_finding(pytester):
+    report = run(pytester, "good", select="records or follow-up")
+    assert [f for f in report["findings"] if f["check"] in (*CHECKS, "object_level_authorization")] == []
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    assert item["notes"] == []
+
+
+def test_without_a_second_user_the_cross_user_checks_say_they_were_skipped(pytester):
+    report = run(pytester, "good", SUITE.replace('[auth.secondary.headers]\nX-Key = "k2"\n', ""))
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    assert item["notes"] == ["cross-user checks skipped: no second credential ([auth.secondary.headers])"]
+
+
+def test_the_second_user_reaches_schemathesis_object_level_authorization(pytester):
+    # cross-user reads are schemathesis's check; apitest gives it the suite's two users
+    leaky = run(pytester, "leaky", SUITE, "records or payments")
+    found = {(f["check"], f["operation"]) for f in leaky["findings"]}
+    assert ("object_level_authorization", "GET /records/{record_id}") in found
