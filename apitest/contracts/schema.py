@@ -7,6 +7,11 @@ properties are not required in requests nor `writeOnly` ones in responses. Every
 URI into the converted document (`urn:apitest:spec:response#/components/schemas/Book`), registered with
 `referencing`, so that jsonschema resolves references lazily: recursive schemas are checked to any depth.
 
+openapi-schema-validator (0.9, installable here) was weighed and not taken: its OAS 3.0 validators handle nullable,
+readOnly/writeOnly and formats, but the cross-check walks bodies node by node with pact's matchers, needs 2.0 and
+3.1 as well, and picks discriminator branches from a base schema too; what it would add (int32/int64/byte
+formats) is a few lines here, and it would bring pydantic-settings and rfc3339-validator with it.
+
 Each converted schema object carries `x-apitest-at`, the JSON pointer of the schema in the original document, so
 that a gap can name where the spec says what it says. Unknown keywords are annotations to JSON Schema 2020-12:
 validators ignore them, as they ignore `discriminator`, `readOnly` and `writeOnly`, which the body walk reads.
