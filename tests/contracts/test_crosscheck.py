@@ -348,3 +348,25 @@ def test_swagger_2_documents_are_read_too():
         {"method": "POST", "path": "/v2/pets", "headers": JSON, "body": {"tag": "x"}}, {"status": 201}
     )
     assert [g.location for g in index.check(create).gaps] == ["$.name"]
+
+
+def test_a_content_type_the_pact_never_declared_is_not_blamed(shop):
+    # No Content-Type in the pact: the body is judged against the documented media type, and no gap names one.
+    found = shop.check(
+        v3_interaction({"method": "GET", "path": "/products/1"}, {"status": 404, "body": {"title": "gone"}})
+    )
+    assert found.gaps == ()
+    created = shop.check(
+        v3_interaction(
+            {
+                "method": "POST",
+                "path": "/products",
+                "headers": {"X-Request-ID": "r-1"},
+                "body": {"name": "Lamp", "price": 2},
+            },
+            {"status": 201, "headers": {"Location": "/products/9"}},
+        )
+    )
+    assert [(g.check, g.severity, g.actual) for g in created.gaps] == [
+        ("crosscheck.content_type", Severity.LOW, "none")  # a body without a Content-Type: a warning, named as such
+    ]
