@@ -77,16 +77,16 @@ def compare(
     path: str = "",
     gate: str = DEFAULT_GATE,
 ) -> Comparison:
-    """`current` against `baseline`, judged by `gate`."""
-    now = _refs(current.findings)
-    before = _refs(baseline.findings)
+    """`current` against `baseline`, judged by `gate`; warnings (findings that fail nothing) are left out."""
+    now = _refs(current.failing)
+    before = _refs(baseline.failing)
     ran_items = {i.nodeid for i in current.items}
     ran_sides = {(i.suite, i.source.value) for i in current.items}
     new = [ref for fp, ref in now.items() if fp not in before]
     persisting = [ref for fp, ref in now.items() if fp in before]
     fixed: list[FindingRef] = []
     not_run: list[FindingRef] = []
-    baseline_items = {f.fingerprint: f.item for f in baseline.findings}
+    baseline_items = {f.fingerprint: f.item for f in baseline.failing}
     for fp, ref in before.items():
         if fp in now:
             continue
@@ -187,8 +187,8 @@ def _regression(
 def gate_passed(result: RunResult, settings: GateSettings, comparison: Comparison | None) -> bool:
     """Whether the run passes the gate; without a baseline every finding is new, so both gates want none."""
     if comparison is None:
-        return not result.findings
-    if settings.gate == "all" and result.findings:
+        return not result.failing
+    if settings.gate == "all" and result.failing:
         return False
     return comparison.passes(settings.gate)
 

@@ -5,6 +5,7 @@ apitest demo [--buggy] [OPTIONS]        serve the embedded demo API on 127.0.0.1
 apitest report REPORT.json [...]        re-render a report, or compare two (--diff A B)
 apitest replay REPORT.json [FP ...]     send findings' requests again and say whether each still fails
 apitest schema [--suite]                the JSON Schema of report.json (or of a suite file)
+apitest contracts check --spec S PACTS  can this provider version ship? (pacts against a candidate spec)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from . import __version__
 from .errors import ApitestError, EngineMissingError, did_you_mean
 
 DEMO_BUGGY_APP = "apitest.demo.app:buggy_app"
-COMMANDS = ("run", "demo", "report", "replay", "schema")
+COMMANDS = ("run", "demo", "report", "replay", "schema", "contracts")
 USAGE_ERROR = 4
 
 USAGE = f"""\
@@ -35,6 +36,8 @@ commands:
   report REPORT.json [...]     re-render a report, or compare two runs (--diff OLD NEW)
   replay REPORT.json [FP ...]  send findings' requests again: does each still fail? (--base-url URL)
   schema [--suite]             print the JSON Schema of report.json (--suite: of apitest.toml)
+  contracts check --spec SPEC PACTS...
+                               can this provider version ship? Every consumer's pacts against a candidate spec
   --version                    print apitest's version
 
 `apitest run --help` lists apitest's options; every pytest option works too (-k, -m, -n, -x, ...).
@@ -78,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return replay_main(rest)
         if command == "schema":
             return _schema(rest)
+        if command == "contracts":
+            from .contracts.deploy import main as contracts_main
+
+            return contracts_main(rest)
         if command == "run":
             if _asks_help(rest):
                 from .options import usage

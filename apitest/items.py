@@ -74,9 +74,10 @@ class ApitestItem(pytest.Item):
             own_time, notes = result.duration_s, result.notes
             findings = [self.runtime.record(self._complete(f)) for f in result.findings]
             self.cases = result.cases
-            if findings:
+            failing = [f for f in findings if not f.warning]  # warnings are reported, and fail nothing
+            if failing:
                 outcome = Outcome.FAILED
-                raise FindingsFailed(findings)
+                raise FindingsFailed(failing)
         except ApitestError as exc:
             outcome, error = Outcome.ERROR, self.runtime.redact(str(exc))
             self.runtime.record(RunError(message=error, item=self.nodeid))
@@ -84,7 +85,10 @@ class ApitestItem(pytest.Item):
                 # The API is gone: every item left would fail the same way. The run ends with exit status 4.
                 self.session.shouldstop = "apitest: the API under test cannot be reached (see above)"
             raise SetupProblem(error) from None
-        except (FindingsFailed, SetupProblem, pytest.skip.Exception):
+        except pytest.skip.Exception:
+            outcome = Outcome.SKIPPED
+            raise
+        except (FindingsFailed, SetupProblem):
             raise
         except Exception as exc:
             outcome, error = Outcome.ERROR, self.runtime.redact(f"{type(exc).__name__}: {exc}")

@@ -88,6 +88,9 @@ class Finding:
     details: JSON = field(default_factory=dict)
     # Every request of a finding found through a sequence, in order; the last is `exchange`, the failing one.
     sequence: tuple[Exchange, ...] = ()
+    # A warning: the gap weakens the contract but breaks nothing. Shown in every report; fails neither its item nor
+    # the run (unless the side's strict setting, such as `[contracts] strict`, made it a plain finding).
+    warning: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -205,6 +208,7 @@ class ContractResult:
     mode: str  # "verify" | "crosscheck" | "consumer"
     outcome: Outcome
     findings: int = 0
+    note: str = ""  # why it was not checked (a message interaction), or what else to know about it
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,11 +364,16 @@ class RunResult:
         self.setups = sorted({s.suite: s for s in self.setups}.values(), key=lambda s: s.suite)  # one per suite
 
     @property
+    def failing(self) -> list[Finding]:
+        """The findings that fail the run: all but warnings."""
+        return [f for f in self.findings if not f.warning]
+
+    @property
     def verdict(self) -> str:
         if self.errors:
             return "error"
         failed = any(i.outcome in (Outcome.FAILED, Outcome.ERROR) for i in self.items)
-        return "failed" if self.findings or failed else "passed"
+        return "failed" if self.failing or failed else "passed"
 
     def to_dict(self) -> JSON:
         return {
@@ -404,6 +413,7 @@ class RunResult:
             "items": len(self.items),
             "outcomes": outcomes,
             "findings": len(self.findings),
+            "warnings": sum(1 for f in self.findings if f.warning),  # findings that fail nothing
             "findings_by_source": by_source,
             "findings_by_severity": by_severity,
             "cases": sum(i.cases for i in self.items if i.source is Source.FUZZ),  # generated fuzz cases

@@ -48,11 +48,33 @@ def _parse(text: str, location: str) -> Any:
         import yaml  # only YAML specs pay for it
 
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_yaml_1_2_loader())  # a SafeLoader subclass
         except yaml.YAMLError as exc:
             problem, line = exc, getattr(getattr(exc, "problem_mark", None), "line", None)
     at = f" (line {line})" if line else ""
     raise SpecLoadError(f"{location}: not valid JSON or YAML{at}; fix the document's syntax.") from problem
+
+
+def _yaml_1_2_loader() -> Any:
+    """PyYAML's SafeLoader reading booleans as YAML 1.2 does (what OpenAPI 3.x specifies): only true and false.
+
+    YAML 1.1 also reads `on`, `off`, `yes`, `no`, `y` and `n` as booleans, so a property named `on` (a date field,
+    say) became the key True.
+    """
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    return Loader
 
 
 def check_document(doc: object, location: str) -> None:

@@ -1,12 +1,20 @@
-"""Time provider verification and the pact/OpenAPI cross-check of 1,000 interactions, and print both.
+"""apitest's provider verification against pact-python's Verifier, on the same work, in paired rounds.
 
-    python bench/contracts.py                     # 1,000 interactions against the demo bookstore
-    python bench/contracts.py --interactions 200 --baseline
+    python bench/contracts.py                          # 300 interactions, 5 paired rounds
+    python bench/contracts.py --interactions 1000 --rounds 3
 
-The pact mixes GET /v1/books/{id} (matchers, ETag header, a provider state on every fourth), GET /v1/books?limit=
-(each-like) and GET /health. The bookstore is served the way a suite's `serve` does (uvicorn in a child process on
-127.0.0.1). `--baseline` also times pact-python's Verifier on the whole file in one call, which is what apitest's
-one-interaction-at-a-time verification (per-interaction deadlines, results and -k selection) is measured against.
+Both sides verify the same pact file against the same demo bookstore (uvicorn in a child process on 127.0.0.1,
+served the way a suite's `serve` does), with the same provider states (the demo's `provider_state`, setup and
+teardown, on every fourth interaction) and the same `X-API-Key` header added to every request:
+
+* apitest: `PactVerification`, one interaction at a time in a child process, each with its own deadline and
+  result, the state changes through apitest's state server;
+* pact-python: `Verifier(...).state_handler(fn, teardown=True).add_custom_header(...)` on the whole file in one
+  call, in-process (pact-python runs the state handler itself).
+
+Each round runs both, in alternating order, and takes apitest's time over pact's; the median of the per-round
+ratios is the figure (one round's noise, on a shared machine, does not decide it). The offline cross-check of the
+same interactions against the spec is timed once at the start.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -22,7 +31,7 @@ from typing import Any
 
 from apitest.contracts.crosscheck import SpecIndex
 from apitest.contracts.findings import verdict_findings
-from apitest.contracts.pactfile import parse_pact
+from apitest.contracts.pactfile import PactDocument, parse_pact
 from apitest.contracts.verification import PactVerification
 from apitest.demo.states import provider_state
 from apitest.spec import load_document
@@ -92,11 +101,70 @@ def interaction(i: int) -> dict[str, Any]:
     }
 
 
+def apitest_side(document: PactDocument, base_url: str) -> tuple[float, int]:
+    """apitest's verification of every interaction; (seconds, interactions with findings)."""
+    started = time.perf_counter()
+    verification = PactVerification(
+        document,
+        base_url=base_url,
+        handler=provider_state,
+        headers=HEADERS,
+        timeout_s=30.0,
+        request_timeout_s=10.0,
+        order=[i.index for i in document.interactions],
+    )
+    failed = 0
+    try:
+        for i in document.interactions:
+            verdict = verification.verdict(i.index)
+            failed += bool(verdict_findings(document, i, verdict, operation="", base_url=base_url, headers=HEADERS))
+    finally:
+        verification.close()
+    return time.perf_counter() - started, failed
+
+
+def pact_side(path: Path, base_url: str) -> tuple[float, bool]:
+    """pact-python's Verifier on the whole file, same states and header; (seconds, passed)."""
+    from pact import Verifier
+
+    def state(state: str, action: str, parameters: dict[str, Any] | None = None) -> None:
+        if state:  # pact also calls the handler with "" around every interaction: a generic hook, unused here
+            provider_state(state, parameters or {}, action, base_url)
+
+    started = time.perf_counter()
+    verifier = (
+        Verifier("bookstore", host="127.0.0.1")
+        .add_transport(url=base_url)
+        .add_source(str(path))
+        .state_handler(state, teardown=True)
+    )
+    for name, value in HEADERS.items():
+        verifier.add_custom_header(name, value)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # pact prints a report line per interaction, its state server a log line per call
+    os.dup2(devnull, 2)
+    passed = True
+    try:
+        verifier.verify()
+    except RuntimeError:
+        passed = False
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+    return time.perf_counter() - started, passed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--interactions", type=int, default=1000)
-    parser.add_argument("--baseline", action="store_true", help="also time pact's Verifier on the whole file")
+    parser.add_argument("--interactions", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
     data = {
         "consumer": {"name": "bench"},
@@ -105,60 +173,48 @@ def main() -> int:
         "metadata": {"pactSpecification": {"version": "3.0.0"}},
     }
     folder = Path(tempfile.mkdtemp(prefix="apitest-bench-contracts-"))
+    path = folder / "bench.json"
+    path.write_text(json.dumps(data))
     served = ServedApp("apitest.demo.app:app", ROOT, "bench", log=folder / "serve.log")
     try:
         document = parse_pact(data, "bench.json")
-        spec = load_document(served.base_url + "/openapi.json")
+        n = len(document.interactions)
+        load = os.getloadavg()
+        print(
+            f"interactions: {n} (every 4th with a provider state), rounds: {args.rounds}, cores: {os.cpu_count()}, "
+            f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        )
 
+        spec = load_document(served.base_url + "/openapi.json")
         started = time.perf_counter()
         index = SpecIndex(spec)
         gaps = sum(len(index.check(i).gaps) for i in document.interactions)
         crosscheck_s = time.perf_counter() - started
-
-        started = time.perf_counter()
-        verification = PactVerification(
-            document,
-            base_url=served.base_url,
-            handler=provider_state,
-            headers=HEADERS,
-            timeout_s=30.0,
-            request_timeout_s=10.0,
-            order=[i.index for i in document.interactions],
+        print(
+            f"cross-check (offline, against the spec): {crosscheck_s:.3f} s, {n / crosscheck_s:,.0f} interactions/s, gaps: {gaps}"
         )
-        findings = 0
-        for i in document.interactions:
-            verdict = verification.verdict(i.index)
-            findings += len(
-                verdict_findings(document, i, verdict, operation="", base_url=served.base_url, headers=HEADERS)
-            )
-        verification.close()
-        verify_s = time.perf_counter() - started
 
-        n = len(document.interactions)
-        print(f"interactions: {n} (every 4th with a provider state), cores: {os.cpu_count()}")
-        print(f"cross-check:  {crosscheck_s:8.3f} s  {n / crosscheck_s:9.0f} interactions/s  gaps: {gaps}")
-        print(f"verification: {verify_s:8.3f} s  {n / verify_s:9.0f} interactions/s  findings: {findings}")
-        if args.baseline:
-            path = folder / "bench.json"
-            path.write_text(json.dumps(data))
-            os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
-            from pact import Verifier
-
-            started = time.perf_counter()
-            verifier = Verifier("bookstore", host="127.0.0.1").add_transport(url=served.base_url).add_source(str(path))
-            sys.stdout.flush()
-            saved = os.dup(1)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # pact prints a report line per interaction
-            try:
-                verifier.verify()
-            except RuntimeError:
-                pass
-            finally:
-                os.dup2(saved, 1)
-            whole_s = time.perf_counter() - started
+        ratios = []
+        for r in range(args.rounds):
+            sides = ["apitest", "pact"] if r % 2 == 0 else ["pact", "apitest"]
+            times: dict[str, float] = {}
+            outcome: dict[str, str] = {}
+            for side in sides:
+                if side == "apitest":
+                    times[side], failed = apitest_side(document, served.base_url)
+                    outcome[side] = f"{failed} failed"
+                else:
+                    times[side], passed = pact_side(path, served.base_url)
+                    outcome[side] = "passed" if passed else "FAILED"
+            ratio = times["apitest"] / times["pact"]
+            ratios.append(ratio)
             print(
-                f"pact Verifier, whole file, no states, in-process: {whole_s:8.3f} s  {n / whole_s:9.0f} interactions/s"
+                f"round {r + 1} ({' then '.join(sides)}): apitest {times['apitest']:.3f} s ({outcome['apitest']}), "
+                f"pact Verifier {times['pact']:.3f} s ({outcome['pact']}), ratio {ratio:.2f}"
             )
+        load = os.getloadavg()
+        print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print(f"median of per-round ratios (apitest / pact Verifier): {statistics.median(ratios):.2f}")
     finally:
         served.close()
     return 0

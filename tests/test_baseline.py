@@ -316,3 +316,19 @@ def test_latency_stats_error_rate_is_compared_per_endpoint():
     new = LoadResult("shop", "p", "ramp", 1.0, total=stats, endpoints=(stats, named))
     scopes = {(r.scope, r.metric) for r in compare(run([], load=[new]), run([], load=[old])).regressions}
     assert scopes == {("total", "error_rate"), ("GET /x", "error_rate"), ("GET /y", "error_rate")}
+
+
+def test_warnings_are_reported_but_fail_no_gate():
+    warned = dataclasses.replace(
+        finding("crosscheck.request_parameters", "GET /a", "sort is undocumented"), warning=True
+    )
+    failing = finding("not_a_server_error", "GET /b", "500")
+    only_warnings = run([warned])
+    assert only_warnings.verdict == "passed" and only_warnings.summary()["warnings"] == 1
+    assert gate_passed(only_warnings, GateSettings(), None)
+    assert not gate_passed(run([warned, failing]), GateSettings(), None)
+    c = compare(only_warnings, run([]), path="old.json")
+    assert c.new == () and c.gate_passed
+    c = compare(run([]), only_warnings, path="old.json")
+    assert c.fixed == ()  # a warning that went away was never a failure to fix
+    assert RunResult.from_dict(json.loads(json.dumps(only_warnings.to_dict()))).findings[0].warning is True

@@ -29,6 +29,17 @@ def test_yaml_and_swagger_2(tmp_path):
     assert declared_base_url(doc, str(path)) == "https://api.example.com/v2"
 
 
+def test_yaml_is_read_as_openapi_3_says_yaml_1_2(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+        "        200:\n          description: ok\n          content:\n            application/json:\n"
+        "              schema:\n                properties:\n                  on: {type: string, enum: [yes, no, true]}\n"
+    )
+    schema = load_document(str(path))["paths"]["/a"]["get"]["responses"][200]["content"]["application/json"]["schema"]
+    assert schema["properties"] == {"on": {"type": "string", "enum": ["yes", "no", True]}}  # YAML 1.1 read on: as True
+
+
 def test_relative_server_against_spec_url():
     doc = {"openapi": "3.1.0", "servers": [{"url": "/api"}], "paths": {}}
     assert declared_base_url(doc, "http://127.0.0.1:8000/openapi.json") == "http://127.0.0.1:8000/api"

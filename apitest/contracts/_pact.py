@@ -16,7 +16,9 @@ os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
 from pact import Pact, Verifier  # after the environment is set
 
-__all__ = ["ConsumerPact", "descriptions", "verify_interaction", "write_pact"]
+__all__ = ["ConsumerPact", "core_reads", "descriptions", "verify_interaction", "write_pact"]
+
+_SPECIFICATIONS = {1: "V1", 2: "V1.1", 3: "V2", 4: "V3", 5: "V4"}
 
 
 class ConsumerPact(Pact):
@@ -68,3 +70,21 @@ def verify_interaction(
     except RuntimeError:
         pass  # a failed verification: the details are in `results`
     return {"results": verifier.results, "output": verifier.output(strip_ansi=True)}
+
+
+def core_reads(text: str) -> str | None:
+    """The specification version Pact's Rust core reads a pact file's text as, or None when it refuses the file.
+
+    pact-python 4.2 wraps the core's model parser (`pactffi_parse_pact_json`) only with NotImplementedError, so
+    the cffi library it ships is called directly. Only the parsed model is freed: freeing interaction iterators
+    crashes pact_ffi 0.5.12.
+    """
+    from pact_ffi import ffi, lib
+
+    model = lib.pactffi_parse_pact_json(text.encode("utf-8"))
+    if model == ffi.NULL:
+        return None
+    try:
+        return _SPECIFICATIONS.get(int(lib.pactffi_pact_spec_version(model)), "unknown")
+    finally:
+        lib.pactffi_pact_model_delete(model)

@@ -12,7 +12,7 @@ from ..results import Exchange, Finding, Severity, Source
 from .pactfile import Interaction, PactDocument, is_json_media
 
 if TYPE_CHECKING:  # collecting a suite with pacts must not load the validator, the verifier or the state server
-    from .crosscheck import Gap
+    from .gaps import Gap
     from .states import StateCall
     from .verification import Verdict
 
@@ -45,9 +45,12 @@ def request_url(interaction: Interaction, base_url: str) -> str:
 
 
 def request_body_text(interaction: Interaction) -> str | None:
+    """The request body as text: JSON as the pact holds it, text as is, a binary body as a short hex summary."""
     request = interaction.request
     if not request.has_body or request.body is None:
         return None
+    if isinstance(request.body, bytes):
+        return f"<{len(request.body)} bytes: {request.body[:32].hex()}{'...' if len(request.body) > 32 else ''}>"
     if isinstance(request.body, str) and not is_json_media(request.content_type):
         return request.body
     return json.dumps(request.body, separators=(",", ":"), ensure_ascii=False)
@@ -61,17 +64,23 @@ def curl(interaction: Interaction, base_url: str, extra_headers: Mapping[str, st
         for existing in [k for k in headers if k.lower() == name.lower()]:
             del headers[existing]
         headers[name] = value
-    body = request_body_text(interaction)
-    if body is not None and not any(k.lower() == "content-type" for k in headers) and request.content_type:
+    binary = request.body if isinstance(request.body, bytes) and request.has_body else None
+    body = None if binary is not None else request_body_text(interaction)
+    typed = any(k.lower() == "content-type" for k in headers)
+    if (body is not None or binary is not None) and request.content_type and not typed:
         headers["Content-Type"] = request.content_type
     parts = ["curl"]
-    if request.method != "GET" or body is not None:
+    if request.method != "GET" or body is not None or binary is not None:
         parts += ["-X", request.method]
     parts.append(_quote_url(request_url(interaction, base_url)))
     for name, value in headers.items():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if body is not None:
         parts += ["--data-raw", shlex.quote(body)]
+    if binary is not None:
+        # the exact bytes, through printf's octal escapes (POSIX), so that nothing is lost to an encoding
+        octal = "".join(f"\\{b:04o}" if b < 32 or b > 126 or chr(b) in "\\'%" else chr(b) for b in binary)
+        return f"printf '%b' '{octal}' | " + " ".join([*parts, "--data-binary", "@-"])
     return " ".join(parts)
 
 
@@ -238,13 +247,22 @@ def verdict_findings(
 def gap_finding(
     document: PactDocument, interaction: Interaction, gap: Gap, *, operation: str, base_url: str
 ) -> Finding:
+    """A cross-check gap as a finding: the interaction, where in the pact and in the spec, expected vs actual."""
     key = interaction_key(document, interaction)
+    places = "; ".join(
+        p
+        for p in (
+            f"pact {document.source} {gap.pact_path}" if gap.pact_path else "",
+            f"spec {gap.spec_path}" if gap.spec_path else "",
+        )
+        if p
+    )
     return Finding(
         Source.CONTRACT,
         gap.check,
         operation,
         gap.title,
-        f"{key}: {gap.message}",
+        f"{key}: {gap.message}" + (f" [{places}]" if places else ""),
         gap.severity,
         key=key + (f" {gap.location}" if gap.location else ""),
         curl=curl(interaction, base_url),
@@ -253,6 +271,9 @@ def gap_finding(
             "provider": document.provider,
             "interaction": interaction.description,
             "location": gap.location,
+            "pact_file": document.source,
+            "pact_path": gap.pact_path,
+            "spec_path": gap.spec_path,
             "expected": gap.expected,
             "actual": gap.actual,
         },

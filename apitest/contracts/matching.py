@@ -3,6 +3,14 @@
 V2 writes `{"$.body.items[*].id": {"match": "integer"}}`; V3 and V4 write
 `{"body": {"$.items[*].id": {"combine": "AND", "matchers": [{"match": "integer"}]}}}`. Both become a `Rules`:
 body rules keyed by parsed path, header rules by lower-case name, query rules by name.
+
+Rules are read as leniently as Pact's Rust core reads them (measured on pact_ffi 0.5.12): each key's form decides
+how it is read, whatever version the file declares (pact-jvm wrote V3-style rules into V2 files); pact-jvm's
+`{"date": "yyyy-MM-dd"}`, `{"time": ...}` and `{"timestamp": ...}` without `match` are date/time/datetime
+matchers; `min`/`max` may be numeric strings; an unknown `combine` is AND; a regex that does not compile, or uses
+Java's `\\Q...\\E` quoting, is kept with a note (the core keeps it too, and then fails the pact's own example). What
+the core refuses is a `RuleError`: a matcher that is not an object or names no kind, a regex matcher without a
+regex, a path that is not a pact path, a category that is not an object.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ class Matcher:
     """One matcher: `kind` is pact's `match` value (`type`, `regex`, `integer`, `eachValue`...)."""
 
     kind: str
-    regex: str | None = None
+    regex: str | None = None  # as the pact writes it
     min: int | None = None
     max: int | None = None
     format: str | None = None
@@ -42,6 +50,12 @@ class Matcher:
     rules: tuple[Matcher, ...] = ()  # eachKey / eachValue
     variants: tuple[Rules, ...] = ()  # arrayContains: the rules of each variant, relative to the item
     extra: Mapping[str, Any] = field(default_factory=dict)
+    pattern: str | None = None  # `regex` as a Python pattern, None when it does not compile
+    note: str | None = None  # why Pact's core will not match as the pact means: Java quoting, a broken regex
+
+    def search(self, value: str) -> bool:
+        """Whether the regex matches the whole value, as pact's regex matcher requires."""
+        return self.pattern is not None and re.fullmatch(self.pattern, value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,11 @@ class Rules:
     @property
     def empty(self) -> bool:
         return not (self.body or self.header or self.query or self.path or self.status)
+
+
+def matches(tokens: Sequence[Token], location: Location) -> bool:
+    """Whether a rule's (or generator's) path names exactly this place in a body, wildcards included."""
+    return len(tokens) == len(location) and _weight(tokens, location) is not None
 
 
 def _weight(tokens: Sequence[Token], location: Location) -> int | None:
@@ -151,28 +170,35 @@ def format_location(location: Sequence[Token]) -> str:
     return out
 
 
+# pact-jvm writes date/time matchers by their format alone; Pact's core names them so.
+_IMPLIED_FORMATS = (("date", "date"), ("time", "time"), ("timestamp", "datetime"))
+_ALIASES = {"timestamp": "datetime"}
+_JAVA_QUOTE = re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL)
+
+
 def parse_matcher(raw: Any) -> Matcher:
     if not isinstance(raw, Mapping):
         raise RuleError(f"a matcher must be an object, not {_kind(raw)}")
     kind = raw.get("match")
+    fmt = raw.get("format")
     if kind is None:
-        kind = next((k for key, k in _IMPLIED if key in raw), None)
+        implied = next(((key, k) for key, k in _IMPLIED_FORMATS if isinstance(raw.get(key), str)), None)
+        if implied is not None:
+            kind, fmt = implied[1], raw[implied[0]]
+        else:
+            kind = next((k for key, k in _IMPLIED if key in raw), None)
     if not isinstance(kind, str):
-        raise RuleError("a matcher needs a string 'match' (or a V2 'regex'/'min'/'max')")
+        raise RuleError("a matcher needs a string 'match' (or a V2 'regex'/'min'/'max', or pact-jvm's 'date'/'time')")
+    kind = _ALIASES.get(kind, kind)
+    if kind in ("date", "time", "datetime") and not isinstance(fmt, str):
+        fmt = next((raw[k] for k in ("date", "time", "timestamp") if isinstance(raw.get(k), str)), None)
     regex = raw.get("regex")
-    if kind == "regex":
-        if not isinstance(regex, str):
-            raise RuleError("a regex matcher needs a string 'regex'")
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            raise RuleError(f"regex {regex!r} does not compile ({exc})") from None
-    bounds = {}
-    for key in ("min", "max"):
-        value = raw.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise RuleError(f"'{key}' must be an integer, not {_kind(value)}")
-        bounds[key] = value
+    if kind == "regex" and regex is None:
+        raise RuleError("a regex matcher needs a 'regex'")
+    if regex is not None and not isinstance(regex, str):
+        regex = str(regex)  # the core reads a number as its text
+    pattern, note = _python_pattern(regex) if regex is not None else (None, None)
+    bounds = {key: _count(raw.get(key)) for key in ("min", "max")}
     rules: tuple[Matcher, ...] = ()
     if kind in ("eachKey", "eachValue"):
         nested = raw.get("rules") or []
@@ -186,10 +212,9 @@ def parse_matcher(raw: Any) -> Matcher:
             raise RuleError("'variants' of arrayContains must be a list")
         variants = tuple(_variant(v) for v in raw_variants)
     known = {"match", "regex", "min", "max", "format", "date", "time", "timestamp", "value", "rules", "variants"}
-    fmt = raw.get("format") or raw.get("date") or raw.get("time") or raw.get("timestamp")
     return Matcher(
         kind=kind,
-        regex=regex if isinstance(regex, str) else None,
+        regex=regex,
         min=bounds["min"],
         max=bounds["max"],
         format=fmt if isinstance(fmt, str) else None,
@@ -197,7 +222,36 @@ def parse_matcher(raw: Any) -> Matcher:
         rules=rules,
         variants=variants,
         extra={k: v for k, v in raw.items() if k not in known},
+        pattern=pattern,
+        note=note,
     )
+
+
+def _python_pattern(regex: str) -> tuple[str | None, str | None]:
+    """The regex as Python reads it, and a note when Pact's core will not read it as the pact's author meant."""
+    note = None
+    if "\\Q" in regex:
+        # Java's literal quoting: pact-jvm understands it, Pact's Rust core does not (it fails the pact's own example).
+        regex = _JAVA_QUOTE.sub(lambda m: re.escape(m.group(1)), regex)
+        note = "uses Java's \\Q...\\E quoting, which Pact's Rust core does not understand (verification fails)"
+    try:
+        re.compile(regex)
+    except re.error as exc:
+        return None, f"does not compile ({exc}); Pact's verifier cannot match with it"
+    return regex, note
+
+
+def _count(value: Any) -> int | None:
+    """A matcher's `min`/`max`: the core reads numbers and numeric strings, and ignores anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return None
 
 
 def _variant(raw: Any) -> Rules:
@@ -212,14 +266,28 @@ def _variant(raw: Any) -> Rules:
 def parse_group(raw: Any) -> MatcherGroup:
     """A V3/V4 `{"combine": ..., "matchers": [...]}`, or a V2 single matcher."""
     if isinstance(raw, Mapping) and "matchers" in raw:
-        matchers = raw["matchers"]
-        if not isinstance(matchers, list):
-            raise RuleError("'matchers' must be a list")
+        matchers = raw["matchers"] if isinstance(raw["matchers"], list) else []
         combine = raw.get("combine", "AND")
-        if combine not in ("AND", "OR"):
-            raise RuleError(f"'combine' must be AND or OR, not {combine!r}")
-        return MatcherGroup(tuple(parse_matcher(m) for m in matchers), combine)
+        return MatcherGroup(tuple(parse_matcher(m) for m in matchers), "OR" if combine == "OR" else "AND")
     return MatcherGroup((parse_matcher(raw),))
+
+
+def parse_rules(raw: Mapping[str, Any]) -> Rules:
+    """Rules in either form, key by key: `$.body...` keys are V2's, category keys (`body`, `header`...) V3's."""
+    v2 = {k: v for k, v in raw.items() if k.startswith("$")}
+    v3 = {k: v for k, v in raw.items() if not k.startswith("$")}
+    if not v2:
+        return parse_v3(v3)
+    if not v3:
+        return parse_v2(v2)
+    a, b = parse_v2(v2), parse_v3(v3)
+    return Rules(
+        body=(*a.body, *b.body),
+        header={**a.header, **b.header},
+        query={**a.query, **b.query},
+        path=b.path or a.path,
+        status=b.status,
+    )
 
 
 def parse_v2(raw: Mapping[str, Any]) -> Rules:

@@ -1,8 +1,15 @@
 """Pact files (specs V1.1 to V4) read into plain, typed interactions with their matching rules normalised.
 
-Only HTTP interactions are kept: message interactions (V3 `messages`, V4 `Asynchronous/Messages` and
-`Synchronous/Messages`) are counted in `PactDocument.skipped`. A malformed file is a `PactFileError` naming the
-file and the JSON path of the bad value, e.g. `pacts/x.json: $.interactions[2].request.method is missing`.
+A file is read as leniently as Pact's own Rust core reads it (pact_ffi 0.5.12, measured on every variant in
+tests/contracts/test_pactfile.py): a missing description, method, path or status takes the core's default
+("Interaction N", GET, "/", 200), headers and query values that are numbers are their text, malformed optional
+parts (provider-state params, header or query maps of the wrong shape) are left out, and matching rules are read by
+their form rather than by the version the file declares (see `matching`). What the core refuses is a
+`PactFileError` naming the file and the JSON path of the bad value, e.g.
+`pacts/x.json: $.interactions[2].response.status must be an HTTP status code, not "200"`.
+
+Only HTTP interactions are checked: message interactions (V3 `messages`, V4 `Asynchronous/Messages` and
+`Synchronous/Messages`) are kept as `OtherInteraction`s, so that reports can say they were not checked and why.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..errors import PactFileError
-from .matching import RuleError, Rules, parse_v2, parse_v3
+from .matching import RuleError, Rules, Token, parse_path, parse_rules
 
 HTTP_TYPE = "Synchronous/HTTP"
 _missing = object()
@@ -35,15 +42,25 @@ class ProviderState:
 
 
 @dataclass(frozen=True, slots=True)
+class Generator:
+    """A value pact generates at verification (V3/V4 `generators`): the example in the body is a placeholder."""
+
+    kind: str  # "DateTime", "Date", "Time", "RandomInt", "Uuid", "ProviderState", ...
+    format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
     method: str  # upper case
     path: str
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
+    body: Any = None  # JSON data, text, or bytes for a binary body
     has_body: bool = False
     content_type: str | None = None
     rules: Rules = field(default_factory=Rules)
+    generators: Mapping[tuple[Token, ...], Generator] = field(default_factory=dict)
+    body_path: str = ""  # where the body sits in the file: "$.interactions[0].request.body"
 
     def header(self, name: str) -> str | None:
         return _header(self.headers, name)
@@ -57,6 +74,8 @@ class Response:
     has_body: bool = False
     content_type: str | None = None
     rules: Rules = field(default_factory=Rules)
+    generators: Mapping[tuple[Token, ...], Generator] = field(default_factory=dict)
+    body_path: str = ""
 
     def header(self, name: str) -> str | None:
         return _header(self.headers, name)
@@ -72,6 +91,27 @@ class Interaction:
     key: str | None = None  # V4 `key`
     pending: bool = False
 
+    @property
+    def pact_path(self) -> str:
+        return f"$.interactions[{self.index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class OtherInteraction:
+    """An interaction apitest does not check against OpenAPI (a message), with what it is."""
+
+    description: str
+    kind: str  # "Asynchronous/Messages", "Synchronous/Messages", "V3 message"
+    pact_path: str  # "$.interactions[2]" or "$.messages[0]"
+    states: tuple[ProviderState, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"a {self.kind} interaction: OpenAPI describes HTTP requests and responses, so it is not checked "
+            "against the spec (nor replayed against the provider)"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PactDocument:
@@ -81,7 +121,11 @@ class PactDocument:
     interactions: tuple[Interaction, ...]
     source: str  # the file path or URL it was read from
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    skipped: int = 0
+    others: tuple[OtherInteraction, ...] = ()
+
+    @property
+    def skipped(self) -> int:
+        return len(self.others)
 
 
 def read_pact_file(path: Path | str, label: str | None = None) -> PactDocument:
@@ -107,27 +151,36 @@ def parse_pact_text(text: str, source: str) -> PactDocument:
 def parse_pact(data: Any, source: str) -> PactDocument:
     """A pact document from its parsed JSON."""
     reader = _Reader(source)
-    root = reader.obj(data, "$")
-    consumer = reader.name(root, "consumer")
-    provider = reader.name(root, "provider")
-    spec = specification_of(root)
+    if not isinstance(data, dict):
+        raise reader.error("$", f"must be an object, not {_json_kind(data)}")
+    spec = specification_of(data)
     interactions: list[Interaction] = []
-    skipped = 0
-    if "interactions" not in root and "messages" in root:
-        skipped = len(root["messages"]) if isinstance(root["messages"], list) else 0
-    else:
-        raw = reader.array(root.get("interactions", _missing), "$.interactions")
-        for i, item in enumerate(raw):
-            where = f"$.interactions[{i}]"
-            obj = reader.obj(item, where)
-            kind = obj.get("type", HTTP_TYPE)
-            if spec == "V4" and kind != HTTP_TYPE:
-                if not isinstance(kind, str):
-                    raise reader.error(f"{where}.type", "is not a string")
-                skipped += 1
-                continue
-            interactions.append(reader.interaction(obj, where, i, spec))
-    return PactDocument(consumer, provider, spec, tuple(interactions), source, data=root, skipped=skipped)
+    others: list[OtherInteraction] = []
+    raw = data.get("interactions")
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        where = f"$.interactions[{i}]"
+        obj = item if isinstance(item, dict) else {}  # the core reads anything else as an empty interaction
+        kind = obj.get("type", HTTP_TYPE)
+        if spec == "V4" and kind != HTTP_TYPE:
+            if not isinstance(kind, str):
+                raise reader.error(f"{where}.type", f"must be a string, not {_json_kind(kind)}")
+            others.append(OtherInteraction(_description(obj, i), kind, where, reader.states(obj, where)))
+            continue
+        interactions.append(reader.interaction(obj, where, i, spec))
+    messages = data.get("messages")
+    for i, item in enumerate(messages if isinstance(messages, list) else []):
+        obj = item if isinstance(item, dict) else {}
+        where = f"$.messages[{i}]"
+        others.append(OtherInteraction(_description(obj, i), "V3 message", where, reader.states(obj, where)))
+    return PactDocument(
+        _name(data, "consumer"),
+        _name(data, "provider"),
+        spec,
+        tuple(interactions),
+        source,
+        data=data,
+        others=tuple(others),
+    )
 
 
 def specification_of(root: Mapping[str, Any]) -> str:
@@ -150,6 +203,22 @@ def specification_of(root: Mapping[str, Any]) -> str:
     return "V2"
 
 
+def _name(root: Mapping[str, Any], party: str) -> str:
+    """The consumer's or provider's name; the core names a missing one "consumer" / "provider"."""
+    obj = root.get(party)
+    name = obj.get("name") if isinstance(obj, Mapping) else None
+    if name is None:
+        return party
+    return name if isinstance(name, str) else json.dumps(name)
+
+
+def _description(obj: Mapping[str, Any], index: int) -> str:
+    value = obj.get("description")
+    if value is None:
+        return f"Interaction {index}"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -157,162 +226,109 @@ class _Reader:
     def error(self, path: str, problem: str) -> PactFileError:
         return PactFileError(f"{self.source}: {path} {problem}.")
 
-    def obj(self, value: Any, path: str) -> dict[str, Any]:
-        if value is _missing:
-            raise self.error(path, "is missing")
-        if not isinstance(value, dict):
-            raise self.error(path, f"must be an object, not {_json_kind(value)}")
-        return value
-
-    def array(self, value: Any, path: str) -> list[Any]:
-        if value is _missing:
-            raise self.error(path, "is missing")
-        if not isinstance(value, list):
-            raise self.error(path, f"must be an array, not {_json_kind(value)}")
-        return value
-
-    def string(self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str | None:
-        value = obj.get(key, _missing)
-        if value is _missing or value is None:
-            if required:
-                raise self.error(f"{path}.{key}", "is missing")
-            return None
-        if not isinstance(value, str):
-            raise self.error(f"{path}.{key}", f"must be a string, not {_json_kind(value)}")
-        return value
-
-    def name(self, root: Mapping[str, Any], party: str) -> str:
-        obj = self.obj(root.get(party, _missing), f"$.{party}")
-        name = self.string(obj, "name", f"$.{party}")
-        assert name is not None
-        if not name:
-            raise self.error(f"$.{party}.name", "is empty")
-        return name
-
-    def interaction(self, obj: dict[str, Any], where: str, index: int, spec: str) -> Interaction:
-        description = self.string(obj, "description", where)
-        assert description is not None
-        states = self.states(obj, where)
-        request = self.request(self.obj(obj.get("request", _missing), f"{where}.request"), f"{where}.request", spec)
-        response = self.response(
-            self.obj(obj.get("response", _missing), f"{where}.response"), f"{where}.response", spec
-        )
+    def interaction(self, obj: Mapping[str, Any], where: str, index: int, spec: str) -> Interaction:
+        request = obj.get("request")
+        response = obj.get("response")
         key = obj.get("key")
         return Interaction(
-            description=description,
-            request=request,
-            response=response,
-            states=states,
+            description=_description(obj, index),
+            request=self.request(request if isinstance(request, dict) else {}, f"{where}.request", spec),
+            response=self.response(response if isinstance(response, dict) else {}, f"{where}.response", spec),
+            states=self.states(obj, where),
             index=index,
             key=key if isinstance(key, str) else None,
             pending=obj.get("pending") is True,
         )
 
     def states(self, obj: Mapping[str, Any], where: str) -> tuple[ProviderState, ...]:
-        if "providerStates" in obj:
-            raw = self.array(obj["providerStates"], f"{where}.providerStates")
+        raw = obj.get("providerStates")
+        if isinstance(raw, list):
             states = []
-            for i, item in enumerate(raw):
-                at = f"{where}.providerStates[{i}]"
-                state = self.obj(item, at)
-                name = self.string(state, "name", at)
-                assert name is not None
-                params = state.get("params") or {}
-                if not isinstance(params, dict):
-                    raise self.error(f"{at}.params", f"must be an object, not {_json_kind(params)}")
-                states.append(ProviderState(name, params))
+            for item in raw:
+                if not isinstance(item, Mapping):
+                    continue
+                name = item.get("name")
+                params = item.get("params")
+                states.append(
+                    ProviderState(
+                        name if isinstance(name, str) else ("" if name is None else json.dumps(name)),
+                        dict(params) if isinstance(params, Mapping) else {},
+                    )
+                )
             return tuple(states)
-        name = self.string(obj, "providerState", where, required=False) or self.string(
-            obj, "provider_state", where, required=False
-        )
-        return (ProviderState(name),) if name else ()
+        name = obj.get("providerState") or obj.get("provider_state")
+        return (ProviderState(name),) if isinstance(name, str) and name else ()
 
-    def request(self, obj: dict[str, Any], where: str, spec: str) -> Request:
-        method = self.string(obj, "method", where)
-        path = self.string(obj, "path", where)
-        assert method is not None and path is not None
-        if not method.strip():
-            raise self.error(f"{where}.method", "is empty")
-        headers = self.headers(obj, where)
-        body, has_body, body_type = self.body(obj, where, spec, headers)
+    def request(self, obj: Mapping[str, Any], where: str, spec: str) -> Request:
+        method = obj.get("method")
+        path = obj.get("path")
+        headers = self.headers(obj)
+        body, has_body, body_type, body_path = self.body(obj, where, spec, headers)
         return Request(
-            method=method.strip().upper(),
-            path=path,
-            query=self.query(obj, where),
+            method=(method.strip().upper() if isinstance(method, str) else "") or "GET",
+            path=path if isinstance(path, str) and path else "/",
+            query=self.query(obj),
             headers=headers,
             body=body,
             has_body=has_body,
             content_type=_header(headers, "content-type") or body_type,
-            rules=self.rules(obj, where, spec),
+            rules=self.rules(obj, where),
+            generators=self.generators(obj, where),
+            body_path=body_path,
         )
 
-    def response(self, obj: dict[str, Any], where: str, spec: str) -> Response:
-        status = obj.get("status", _missing)
-        if status is _missing:
-            raise self.error(f"{where}.status", "is missing")
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise self.error(f"{where}.status", f"must be an HTTP status code (100-599), not {json.dumps(status)}")
-        headers = self.headers(obj, where)
-        body, has_body, body_type = self.body(obj, where, spec, headers)
+    def response(self, obj: Mapping[str, Any], where: str, spec: str) -> Response:
+        status = obj.get("status", 200)
+        if isinstance(status, bool) or not isinstance(status, int) or status < 0:
+            raise self.error(f"{where}.status", f"must be an HTTP status code, not {json.dumps(status)}")
+        headers = self.headers(obj)
+        body, has_body, body_type, body_path = self.body(obj, where, spec, headers)
         return Response(
             status=status,
             headers=headers,
             body=body,
             has_body=has_body,
             content_type=_header(headers, "content-type") or body_type,
-            rules=self.rules(obj, where, spec),
+            rules=self.rules(obj, where),
+            generators=self.generators(obj, where),
+            body_path=body_path,
         )
 
-    def headers(self, obj: Mapping[str, Any], where: str) -> dict[str, str]:
+    def headers(self, obj: Mapping[str, Any]) -> dict[str, str]:
         raw = obj.get("headers")
-        if raw is None:
+        if not isinstance(raw, Mapping):
             return {}
-        if not isinstance(raw, dict):
-            raise self.error(f"{where}.headers", f"must be an object, not {_json_kind(raw)}")
         headers = {}
         for name, value in raw.items():
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                headers[name] = ", ".join(value)
-            elif isinstance(value, str):
-                headers[name] = value
-            else:
-                raise self.error(
-                    f"{where}.headers[{json.dumps(name)}]",
-                    f"must be a string or an array of strings, not {_json_kind(value)}",
-                )
+            if isinstance(value, list):
+                headers[name] = ", ".join(_text(v) for v in value)
+            elif value is not None:
+                headers[name] = _text(value)
         return headers
 
-    def query(self, obj: Mapping[str, Any], where: str) -> dict[str, list[str]]:
+    def query(self, obj: Mapping[str, Any]) -> dict[str, list[str]]:
         raw = obj.get("query")
-        if raw is None or raw == "":
-            return {}
         if isinstance(raw, str):
             return {k: list(v) for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        if not isinstance(raw, dict):
-            raise self.error(f"{where}.query", f"must be an object or a string, not {_json_kind(raw)}")
+        if not isinstance(raw, Mapping):
+            return {}
         query = {}
         for name, value in raw.items():
-            if isinstance(value, str):
-                query[name] = [value]
-            elif isinstance(value, list) and all(isinstance(v, str | None) for v in value):
-                query[name] = ["" if v is None else v for v in value]
-            else:
-                raise self.error(
-                    f"{where}.query[{json.dumps(name)}]", f"must be an array of strings, not {_json_kind(value)}"
-                )
+            values = value if isinstance(value, list) else [value]
+            query[name] = ["" if v is None else _text(v) for v in values]
         return query
 
     def body(
         self, obj: Mapping[str, Any], where: str, spec: str, headers: Mapping[str, str]
-    ) -> tuple[Any, bool, str | None]:
+    ) -> tuple[Any, bool, str | None, str]:
+        path = f"{where}.body"
         if "body" not in obj:
-            return None, False, None
+            return None, False, None, path
         raw = obj["body"]
         if spec != "V4" or not isinstance(raw, dict) or "content" not in raw:
-            return raw, True, None
+            return raw, True, None, path
         content_type = raw.get("contentType")
-        if content_type is not None and not isinstance(content_type, str):
-            raise self.error(f"{where}.body.contentType", f"must be a string, not {_json_kind(content_type)}")
+        content_type = content_type if isinstance(content_type, str) else None
         content = raw["content"]
         encoded = raw.get("encoded", False)
         declared = (_header(headers, "content-type") or content_type or "").lower()
@@ -320,15 +336,16 @@ class _Reader:
             try:
                 decoded = base64.b64decode(content, validate=True)
             except (binascii.Error, ValueError):
-                raise self.error(
-                    f"{where}.body.content", "is not valid base64 (the body says encoded: base64)"
-                ) from None
-            content = decoded.decode("utf-8", "replace")
+                return content, True, content_type, path + ".content"  # the core keeps the text as it is
+            try:
+                content = decoded.decode("utf-8")
+            except UnicodeDecodeError:
+                return decoded, True, content_type, path + ".content"  # a binary body stays bytes
             if _is_json(declared):
-                content = self.json_text(content, f"{where}.body.content")
+                content = self.json_text(content, f"{path}.content")
         elif isinstance(encoded, str) and encoded.lower() == "json" and isinstance(content, str):
-            content = self.json_text(content, f"{where}.body.content")
-        return content, True, content_type
+            content = self.json_text(content, f"{path}.content")
+        return content, True, content_type, path + ".content"
 
     def json_text(self, text: str, path: str) -> Any:
         try:
@@ -336,22 +353,40 @@ class _Reader:
         except json.JSONDecodeError as exc:
             raise self.error(path, f"is not valid JSON ({exc.msg})") from None
 
-    def rules(self, obj: Mapping[str, Any], where: str, spec: str) -> Rules:
+    def rules(self, obj: Mapping[str, Any], where: str) -> Rules:
         raw = obj.get("matchingRules")
-        if raw is None:
-            return Rules()
-        if not isinstance(raw, dict):
-            raise self.error(f"{where}.matchingRules", f"must be an object, not {_json_kind(raw)}")
-        v2 = spec in ("V1", "V2") or any(k.startswith("$") for k in raw)
+        if not isinstance(raw, Mapping):
+            return Rules()  # the core ignores rules of any other shape
         try:
-            return parse_v2(raw) if v2 else parse_v3(raw)
+            return parse_rules(raw)
         except RuleError as exc:
             raise self.error(f"{where}.matchingRules", f"is not valid: {exc}") from None
+
+    def generators(self, obj: Mapping[str, Any], where: str) -> dict[tuple[Token, ...], Generator]:
+        raw = obj.get("generators")
+        body = raw.get("body") if isinstance(raw, Mapping) else None
+        if not isinstance(body, Mapping):
+            return {}
+        found = {}
+        for key, value in body.items():
+            if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):
+                continue
+            try:
+                tokens = parse_path(key)
+            except RuleError as exc:
+                raise self.error(f"{where}.generators.body", f"is not valid: {exc}") from None
+            fmt = value.get("format")
+            found[tokens] = Generator(value["type"], fmt if isinstance(fmt, str) else None)
+        return found
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     lowered = name.lower()
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _is_json(content_type: str) -> bool:

@@ -1,10 +1,14 @@
-"""Where a suite's pacts come from: files, folders of `*.json`, and URLs (a pact, or a Pact Broker's list of pacts)."""
+"""Where a suite's pacts come from: files, folders of `*.json`, and URLs (a pact, or a Pact Broker's list of pacts).
+
+A pact that cannot be read is one problem among the others' results: every other pact is still read.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -18,27 +22,55 @@ MAX_BROKER_PACTS = 500
 _ACCEPT = "application/hal+json, application/json"
 
 
-def load_pacts(settings: ContractSettings, where: str) -> list[PactDocument]:
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A pact that could not be read: where it is, and the one-line error."""
+
+    source: str
+    error: PactFileError
+
+
+@dataclass(slots=True)
+class Pacts:
+    documents: list[PactDocument] = field(default_factory=list)  # those for the provider asked for
+    unreadable: list[Unreadable] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)  # every provider named by a pact that was read
+
+    @property
+    def others(self) -> list[str]:
+        return sorted(set(self.providers))
+
+
+def load_pacts(settings: ContractSettings, where: str) -> Pacts:
     """Every pact the settings name, in order; pacts for another provider than `provider` are left out."""
-    documents: list[PactDocument] = []
+    found = Pacts()
+    read: list[PactDocument] = []
     for source in settings.pacts:
         if source.startswith(("http://", "https://")):
-            documents.extend(fetch_pacts(source, settings))
+            try:
+                read.extend(fetch_pacts(source, settings))
+            except PactFileError as exc:
+                found.unreadable.append(Unreadable(_public(source), exc))
             continue
         path = Path(source)
         if path.is_dir():
-            documents.extend(read_pact_file(p, _label(p)) for p in sorted(path.glob("*.json")))
+            files = sorted(path.glob("*.json"))
         elif path.is_file():
-            documents.append(read_pact_file(path, _label(path)))
+            files = [path]
         elif source == settings.pact_dir:
             continue  # the folder consumer tests write to, before they first ran
         else:
             raise ConfigError(
                 f"{where} [contracts]: pacts entry {_label(path)!r} does not exist; fix the path or remove it."
             )
-    if settings.provider is not None:
-        documents = [d for d in documents if d.provider == settings.provider]
-    return documents
+        for file in files:
+            try:
+                read.append(read_pact_file(file, _label(file)))
+            except PactFileError as exc:
+                found.unreadable.append(Unreadable(_label(file), exc))
+    found.providers = [d.provider for d in read]
+    found.documents = [d for d in read if settings.provider is None or d.provider == settings.provider]
+    return found
 
 
 def fetch_pacts(url: str, settings: ContractSettings) -> list[PactDocument]:

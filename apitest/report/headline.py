@@ -6,9 +6,10 @@ from ..results import Comparison, RunResult, Tested
 
 
 def headline(result: RunResult) -> str:
-    """`3 findings · 12 items · 799 fuzz cases · suites: demo · seed 1 · vs baseline: 1 new, 0 fixed, 0 regressions`."""
+    """`3 findings (1 warning) · 12 items · 799 fuzz cases · suites: demo · seed 1 · vs baseline: 1 new, 0 fixed, 0 regressions`."""
     s = result.summary()
-    parts = [_count(s["findings"], "finding"), _count(s["items"], "item"), f"{s['cases']:,} fuzz cases"]
+    findings = _count(s["findings"], "finding") + (f" ({_count(s['warnings'], 'warning')})" if s["warnings"] else "")
+    parts = [findings, _count(s["items"], "item"), f"{s['cases']:,} fuzz cases"]
     if s["errors"]:
         parts.append(_count(s["errors"], "setup error"))
     tested = s["operations"]

@@ -163,6 +163,7 @@ def _finding(f: Finding, status: dict[str, str], body_limit: int = BODY_LIMIT) -
         "curl": clip(f.curl, TEXT_LIMIT),
         "exchange": exchange,
         "details": _clip_tree(f.details),
+        "warning": f.warning,
     }
 
 

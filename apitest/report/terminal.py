@@ -31,7 +31,8 @@ def summary_lines(result: RunResult, written: Sequence[Path]) -> list[Line]:
         lines.append((f"findings by severity: {by_sev}", {}))
     for f in result.findings[:20]:
         where = f" {f.operation}" if f.operation else ""
-        lines.append((f"  [{f.severity.value}] {f.source.value}{where}: {f.check}: {f.title}", {}))
+        warning = " (warning)" if f.warning else ""
+        lines.append((f"  [{f.severity.value}]{warning} {f.source.value}{where}: {f.check}: {f.title}", {}))
     if len(result.findings) > 20:
         lines.append((f"  ... {len(result.findings) - 20} more in the report", {}))
     lines += [(line, {"yellow": True}) for line in untested_lines(result, limit=10)]

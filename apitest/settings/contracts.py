@@ -46,6 +46,11 @@ class ContractSettings:
     )
     verify: bool = setting(True, "Verify each interaction against the running provider.")
     crosscheck: bool = setting(True, "Check each interaction against the provider's OpenAPI document.")
+    strict: bool = setting(
+        False,
+        "Fail on warnings too: contract gaps that only weaken the contract (low severity) fail their item.",
+        option="strict",
+    )
     timeout: Annotated[float, Ge(0.5)] = setting(
         30.0, "Seconds one interaction's verification may take, provider states included."
     )

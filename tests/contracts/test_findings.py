@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import base64
 import shlex
+import subprocess
 from typing import Any
 
-from apitest.contracts.crosscheck import Gap
 from apitest.contracts.findings import BASE_URL_PLACEHOLDER, curl, gap_finding, verdict_findings
-from apitest.contracts.pactfile import read_pact_file
+from apitest.contracts.gaps import Gap
+from apitest.contracts.pactfile import parse_pact, read_pact_file
 from apitest.contracts.states import StateCall
 from apitest.contracts.verification import Verdict
 from apitest.results import Severity, Source
@@ -127,6 +129,8 @@ def test_gap_findings_carry_location_expected_and_actual():
         "$.colour",
         ["id"],
         "colour",
+        pact_path="$.interactions[0].response.body.colour",
+        spec_path="#/components/schemas/Product",
     )
     finding = gap_finding(DOC, GET, gap, operation="GET /products/{id}", base_url="http://h")
     assert finding.key == "web→shop: a request for product 1 $.colour"
@@ -135,10 +139,49 @@ def test_gap_findings_carry_location_expected_and_actual():
         "provider": "shop",
         "interaction": "a request for product 1",
         "location": "$.colour",
+        "pact_file": DOC.source,
+        "pact_path": "$.interactions[0].response.body.colour",
+        "spec_path": "#/components/schemas/Product",
         "expected": ["id"],
         "actual": "colour",
     }
+    assert finding.message == (
+        f"web→shop: a request for product 1: why [pact {DOC.source} $.interactions[0].response.body.colour; "
+        "spec #/components/schemas/Product]"
+    )
     assert (
         finding.fingerprint
         == gap_finding(DOC, GET, gap, operation="GET /products/{id}", base_url="http://other").fingerprint
     )
+
+
+def test_a_binary_request_body_is_reproduced_byte_for_byte(tmp_path):
+    raw = bytes(range(256)) + b"%'\\"
+    data = {
+        "consumer": {"name": "web"},
+        "provider": {"name": "shop"},
+        "interactions": [
+            {
+                "type": "Synchronous/HTTP",
+                "description": "an upload",
+                "request": {
+                    "method": "PUT",
+                    "path": "/files/1",
+                    "body": {
+                        "content": base64.b64encode(raw).decode(),
+                        "contentType": "image/png",
+                        "encoded": "base64",
+                    },
+                },
+                "response": {"status": 204},
+            }
+        ],
+        "metadata": {"pactSpecification": {"version": "4.0"}},
+    }
+    (upload,) = parse_pact(data, "x.json").interactions
+    assert upload.request.body == raw
+    line = curl(upload, "http://h")
+    printf, _, rest = line.partition(" | ")
+    assert rest == "curl -X PUT http://h/files/1 -H 'Content-Type: image/png' --data-binary @-"
+    sent = subprocess.run(["sh", "-c", printf], capture_output=True, check=True).stdout
+    assert sent == raw

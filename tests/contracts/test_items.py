@@ -156,29 +156,111 @@ def test_crosscheck_runs_offline_against_a_spec_file(pytester):
         'spec = "shop.json"\nbase_url = "http://127.0.0.1:9"\n[fuzz]\nenabled = false\n[contracts]\nverify = false\n'
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=3, failed=3)
+    result.assert_outcomes(passed=4, failed=2)  # the pending interaction's gap is a warning: it fails nothing
     findings = sorted(
-        (f["check"], f["operation"], f["details"]["location"], f["severity"]) for f in report(pytester)["findings"]
+        (f["check"], f["operation"], f["details"]["location"], f["severity"], f["warning"])
+        for f in report(pytester)["findings"]
     )
     assert findings == [
-        ("crosscheck.response_schema", "GET /products/{id}", "$.colour", "medium"),
-        ("crosscheck.response_schema", "GET /products/{id}", "$.stock", "medium"),
-        ("crosscheck.undocumented_operation", "GET /orders", "path", "low"),
+        ("crosscheck.response_schema", "GET /products/{id}", "$.colour", "medium", False),
+        ("crosscheck.response_schema", "GET /products/{id}", "$.stock", "medium", False),
+        ("crosscheck.undocumented_operation", "GET /orders", "path", "low", True),
     ]
     assert all(f["curl"].startswith("curl http://127.0.0.1:9/") for f in report(pytester)["findings"])
+    result.stdout.fnmatch_lines(["failed: 3 findings (1 warning) *", "  [[]low[]] (warning) contract GET /orders:*"])
+    strict = pytester.runpytest("--apitest-strict", "true")
+    strict.assert_outcomes(passed=3, failed=3)  # --apitest-strict: warnings fail their item too
+    assert [f["warning"] for f in report(pytester)["findings"]] == [False, False, False]
 
 
-def test_a_malformed_pact_stops_the_run_naming_file_and_json_path(pytester):
+def test_warnings_alone_pass_the_item_and_the_run(pytester):
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "pacts").mkdir()
+    conforming = json.loads((PACTS / "conforming-v3.json").read_text())
+    conforming["interactions"][2]["request"]["query"]["sort"] = ["name"]  # undocumented: the provider may ignore it
+    (pytester.path / "pacts" / "web.json").write_text(json.dumps(conforming))
+    (pytester.path / "shop.json").write_text(json.dumps(SHOP_SPEC))
+    pytester.path.joinpath("apitest.toml").write_text(
+        'spec = "shop.json"\nbase_url = "http://127.0.0.1:9"\n[fuzz]\nenabled = false\n[contracts]\nverify = false\n'
+    )
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=3)
+    data = report(pytester)
+    assert data["verdict"] == "passed" and data["summary"]["warnings"] == 1
+    assert [(f["check"], f["severity"], f["warning"]) for f in data["findings"]] == [
+        ("crosscheck.request_parameters", "low", True)
+    ]
+    assert pytester.runpytest("--apitest-strict", "true").ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_pact_that_cannot_be_read_is_one_error_and_every_other_pact_is_checked(pytester):
     demo_suite(pytester)
     broken = json.loads((pytester.path / "pacts" / "storefront-bookstore.json").read_text())
-    del broken["interactions"][2]["request"]["method"]
-    (pytester.path / "pacts" / "storefront-bookstore.json").write_text(json.dumps(broken))
-    result = pytester.runpytest()
+    broken["interactions"][2]["response"]["status"] = "201"  # Pact's core refuses this too
+    (pytester.path / "pacts" / "broken.json").write_text(json.dumps(broken))
+    result = pytester.runpytest("-k", "not verify")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        ["ERROR: apitest: pacts/storefront-bookstore.json: $.interactions[[]2[]].request.method is missing."]
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "apitest: pacts/broken.json: $.interactions[[]2[]].response.status must be an HTTP status code, "
+            'not "201". Pact\'s core refuses it too.'
+        ]
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    data = report(pytester)
+    assert [e["item"].split("::")[-1] for e in data["errors"]] == ["pact[pacts/broken.json]"]
+    assert sorted(c["outcome"] for c in data["contracts"]) == ["passed"] * 4
+
+
+def test_a_provider_no_pact_names_says_which_names_it_found(pytester):
+    demo_suite(pytester, contracts="")
+    toml = pytester.path / "apitest.toml"
+    toml.write_text(toml.read_text().replace('provider = "bookstore"', 'provider = "book-store"'))
+    result = pytester.runpytest("-k", "not verify")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "apitest: */apitest.toml [[]contracts[]]: provider 'book-store' matches no pact; the 1 pact(s) read name "
+            "the provider(s) 'bookstore'. Did you mean 'bookstore'? Fix [[]contracts[]] provider*"
+        ]
+    )
+
+
+def test_message_interactions_are_listed_as_not_checked(pytester):
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -rs\n")
+    (pytester.path / "pacts").mkdir()
+    events = {
+        "consumer": {"name": "mailer"},
+        "provider": {"name": "shop"},
+        "interactions": [
+            {"type": "Asynchronous/Messages", "description": "an order was placed", "contents": {"id": 1}},
+            {"type": "Synchronous/Messages", "description": "a price quote", "request": {}, "response": []},
+        ],
+        "metadata": {"pactSpecification": {"version": "4.0"}},
+    }
+    (pytester.path / "pacts" / "events.json").write_text(json.dumps(events))
+    (pytester.path / "shop.json").write_text(json.dumps(SHOP_SPEC))
+    pytester.path.joinpath("apitest.toml").write_text(
+        'spec = "shop.json"\nbase_url = "http://127.0.0.1:9"\n[fuzz]\nenabled = false\n[contracts]\nprovider = "shop"\n'
+    )
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.OK  # not pytest's bare "no tests ran" (5)
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED*pacts/events.json $.interactions[[]0[]]: a Asynchronous/Messages interaction: OpenAPI describes HTTP*"
+        ]
+    )
+    data = report(pytester)
+    assert [(c["interaction"], c["outcome"]) for c in data["contracts"]] == [
+        ("a price quote", "skipped"),
+        ("an order was placed", "skipped"),
+    ]
+    assert all("not checked against the spec" in c["note"] for c in data["contracts"])
+    assert sorted(i["outcome"] for i in data["items"]) == ["skipped", "skipped"]
 
 
 class _Broker(BaseHTTPRequestHandler):
@@ -236,8 +318,8 @@ def test_pacts_from_a_broker_url(pytester, broker, monkeypatch):
     monkeypatch.setenv("BROKER_TOKEN", "wrong")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
+    result.stdout.fnmatch_lines(
         [
-            f"ERROR: apitest: {broker}/pacts/provider/bookstore/latest: fetching the pact answered HTTP 401. Set [[]contracts[]] broker_token*"
+            f"apitest: {broker}/pacts/provider/bookstore/latest: fetching the pact answered HTTP 401. Set [[]contracts[]] broker_token*"
         ]
     )

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from apitest.contracts.matching import ANY_INDEX, ANY_KEY, RuleError, format_location, parse_path, parse_v2, parse_v3
+from apitest.contracts.matching import (
+    ANY_INDEX,
+    ANY_KEY,
+    Matcher,
+    RuleError,
+    format_location,
+    parse_path,
+    parse_rules,
+    parse_v2,
+    parse_v3,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,13 +121,60 @@ def test_array_contains_variants_and_each_value_rules_are_parsed():
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"body": {"$.a": {"matchers": "x"}}}, "'matchers' must be a list"),
-        ({"body": {"$.a": {"matchers": [{"match": "regex"}]}}}, "needs a string 'regex'"),
-        ({"body": {"$.a": {"matchers": [{"match": "type", "min": "1"}]}}}, "'min' must be an integer"),
+        ({"body": {"$.a": {"matchers": [{"match": "regex"}]}}}, "a regex matcher needs a 'regex'"),
         ({"body": {"$.a": {"matchers": [{}]}}}, "needs a string 'match'"),
-        ({"body": {"$.a": {"combine": "XOR", "matchers": []}}}, "'combine' must be AND or OR"),
+        ({"body": {"$.a": {"matchers": [{"values": True}]}}}, "needs a string 'match'"),
+        ({"body": {"$.a": {"matchers": [3]}}}, "a matcher must be an object"),
+        ({"body": 3}, "category 'body' must be an object"),
+        ({"body": {"$.a": {"matchers": [{"match": "eachValue", "rules": 3}]}}}, "'rules' of eachKey/eachValue"),
     ],
 )
-def test_bad_rules_say_why(raw, message):
+def test_what_pacts_core_refuses_says_why(raw, message):
     with pytest.raises(RuleError, match=message):
-        parse_v3(raw)
+        parse_rules(raw)
+
+
+def test_what_pacts_core_reads_is_read_the_same_way():
+    # Measured with pact_ffi 0.5.12 (tests/contracts/test_dialects.py compares the two on real-world files).
+    rules = parse_rules(
+        {
+            "body": {
+                "$.a": {"combine": "XOR", "matchers": [{"match": "type", "min": "1", "max": 2.0}]},
+                "$.b": {"matchers": "not a list"},
+                "$.day": {"matchers": [{"date": "yyyy-MM-dd"}]},
+                "$.at": {"matchers": [{"timestamp": "yyyy-MM-dd'T'HH:mm:ss"}]},
+                "$.opens": {"matchers": [{"match": "timestamp", "timestamp": "HH:mm"}]},
+                "$.broken": {"matchers": [{"match": "regex", "regex": "[unclosed"}]},
+                "$.java": {"matchers": [{"match": "regex", "regex": "\\Qa.b?\\E\\d+"}]},
+            }
+        }
+    )
+
+    def first(key: str) -> Matcher:
+        group, _ = rules.for_body((key,))
+        assert group is not None
+        return group.matchers[0]
+
+    a, _ = rules.for_body(("a",))
+    assert a is not None and a.combine == "AND" and (a.matchers[0].min, a.matchers[0].max) == (1, 2)
+    b, _ = rules.for_body(("b",))
+    assert b is not None and b.matchers == ()
+    assert (first("day").kind, first("day").format) == ("date", "yyyy-MM-dd")
+    assert (first("at").kind, first("at").format) == ("datetime", "yyyy-MM-dd'T'HH:mm:ss")
+    assert (first("opens").kind, first("opens").format) == ("datetime", "HH:mm")
+    broken = first("broken")
+    assert broken.pattern is None and broken.note is not None and "does not compile" in broken.note
+    java = first("java")
+    assert java.search("a.b?42") and not java.search("axb?42")
+    assert java.note is not None and "Java" in java.note
+
+
+def test_v2_files_with_v3_rules_and_the_reverse_are_read_by_their_form():
+    v3_in_v2 = parse_rules(
+        {"body": {"$.id": {"matchers": [{"match": "integer"}]}}, "header": {"X": {"matchers": [{"match": "type"}]}}}
+    )
+    mixed = parse_rules({"$.body.id": {"match": "integer"}, "header": {"X": {"matchers": [{"match": "type"}]}}})
+    for rules in (v3_in_v2, mixed):
+        group, _ = rules.for_body(("id",))
+        assert group is not None and group.matchers[0].kind == "integer"
+        assert set(rules.header) == {"x"}

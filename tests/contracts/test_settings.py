@@ -14,7 +14,7 @@ def test_defaults_read_the_suites_pacts_folder(tmp_path):
     (tmp_path / "pacts").mkdir()
     found = settings(tmp_path)
     assert found.pacts == (str(tmp_path / "pacts"),) and found.pact_dir == str(tmp_path / "pacts")
-    assert load_pacts(found, "apitest.toml") == []
+    assert load_pacts(found, "apitest.toml").documents == []
 
 
 def test_settings_are_validated(tmp_path, monkeypatch):
@@ -27,3 +27,4 @@ def test_settings_are_validated(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKEN", "t0k")
     assert settings(tmp_path, broker_token="${TOKEN}").broker_token == "t0k"
     assert settings(tmp_path, pacts=["http://127.0.0.1:1/p"]).pacts == ("http://127.0.0.1:1/p",)
+    assert settings(tmp_path).strict is False and settings(tmp_path, strict=True).strict is True

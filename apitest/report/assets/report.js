@@ -86,6 +86,7 @@
         h("span", { class: "sev " + cls("sev-", f.severity, SEVERITIES) }, f.severity),
         h("span", { class: "badge src" }, f.source),
         f.status ? h("span", { class: "badge " + cls("", f.status, ["new", "persisting"]) }, f.status === "new" ? "new" : "known") : null,
+        f.warning ? h("span", { class: "badge", title: "a warning: reported, fails nothing" }, "warning") : null,
         h("span", { class: "title" }, f.title),
         f.operation ? h("code", { class: "op" }, f.operation) : null,
         h("span", { class: "chk" }, f.check)));
@@ -382,7 +383,7 @@
       data.contracts.forEach((c) => {
         const pair = c.consumer + " → " + c.provider;
         if (pair !== last) { rows.push(h("tr", null, h("th", { colspan: 4, scope: "colgroup" }, (c.suite ? c.suite + ": " : "") + pair))); last = pair; }
-        rows.push([c.interaction, c.mode, outcome(c.outcome), num(c.findings, 0)]);
+        rows.push([c.interaction + (c.note ? " — " + c.note : ""), c.mode, outcome(c.outcome), num(c.findings, 0)]);
       });
       section.append(h("h3", null, "Interactions per consumer and provider"), table(["interaction", "mode", "outcome", "findings"], rows, [0, 0, 0, 1]));
     }
