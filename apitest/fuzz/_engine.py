@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -45,13 +46,36 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
-class _Stamping:
-    """While our engine runs are under way, every request schemathesis sends carries a traceparent and an
-    X-Request-ID (correlation.py). They are added to the prepared request at the session, below the Case: editing
-    the Case from a hook would change what the engine's checks judge (it revalidates an edited case)."""
+class _Transport:
+    """While our engine runs are under way, every request schemathesis sends
+
+    * carries a traceparent and an X-Request-ID (correlation.py), added to the prepared request at the session,
+      below the Case: editing the Case from a hook would change what the engine's checks judge (it revalidates an
+      edited case);
+    * waits out the `Retry-After` of an earlier 429/503 (at most `pause` seconds, `[fuzz] retry_after_pause`): the
+      engine sees every answer as it came, only later requests go slower.
+    """
 
     def __init__(self) -> None:
         self.active = 0
+        self.pause = 0.0
+        self.paused_s = 0.0  # waited so far, all runs of the process
+        self._not_before = 0.0
+        self._lock = threading.Lock()
+
+    def _wait(self) -> None:
+        with self._lock:
+            wait = self._not_before - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+            with self._lock:
+                self.paused_s += wait
+
+    def _heed(self, status: int, retry_after: str | None) -> None:
+        if self.pause > 0 and status in (429, 503) and retry_after:
+            seconds = min(practice.retry_after_seconds(retry_after), self.pause)
+            with self._lock:
+                self._not_before = max(self._not_before, time.monotonic() + seconds)
 
     def install(self) -> None:
         from schemathesis.transport.requests import SameHostRedirectsSession
@@ -59,29 +83,33 @@ class _Stamping:
         original = SameHostRedirectsSession.send
         if getattr(original, "_apitest", False):
             return
-        stamping = self
+        transport = self
 
         def send(session: Any, request: Any, **kwargs: Any) -> Any:
-            if stamping.active:
-                correlation.stamp(request.headers)
-            return original(session, request, **kwargs)
+            if not transport.active:
+                return original(session, request, **kwargs)
+            correlation.stamp(request.headers)
+            transport._wait()
+            response = original(session, request, **kwargs)
+            transport._heed(response.status_code, response.headers.get("Retry-After"))
+            return response
 
         send._apitest = True  # type: ignore[attr-defined]
         SameHostRedirectsSession.send = send  # type: ignore[method-assign, assignment]
 
 
-STAMPING = _Stamping()
+TRANSPORT = _Transport()
 
 
 @contextlib.contextmanager
 def stamped() -> Iterator[None]:
     """Correlation ids on the requests sent meanwhile (apitest's own follow-ups, after the engine run)."""
-    STAMPING.install()
-    STAMPING.active += 1
+    TRANSPORT.install()
+    TRANSPORT.active += 1
     try:
         yield
     finally:
-        STAMPING.active -= 1
+        TRANSPORT.active -= 1
 
 
 OWN_CHECKS = (*practice.CHECKS, *FOLLOW_UP_CHECKS)
@@ -268,8 +296,10 @@ class SuiteRun:
         progress: ProgressSink | None = None,
         practice: Practice | None = None,
         users: Users | None = None,
+        pause: float = 0.0,
     ) -> None:
         self._practice = practice
+        self._pause = pause
         self._users: Users = users or {}
         # Requests the API accepted, per operation: what the follow-up checks start from once the engine is done.
         self.exemplars = Exemplars()
@@ -334,8 +364,9 @@ class SuiteRun:
         if self._stream is None:
             QUIET_GC.start()
             LOCKED_ENVIRON.start()  # the engine's threads outlive items; pytest changes os.environ between them
-            STAMPING.install()
-            STAMPING.active += 1
+            TRANSPORT.install()
+            TRANSPORT.active += 1
+            TRANSPORT.pause = self._pause
             self._stream = from_schema(self._schema).execute()
         started = time.perf_counter()
         try:
@@ -397,7 +428,7 @@ class SuiteRun:
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
             LOCKED_ENVIRON.end()
-            STAMPING.active -= 1
+            TRANSPORT.active -= 1
         self._finished = True
 
     def _report(self) -> None:

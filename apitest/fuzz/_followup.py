@@ -35,6 +35,7 @@ from ..redact import REQUEST_BODY_LIMIT
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import Suite
 from . import judgement as rules, resources
+from .practice import retry_after_seconds
 from .resources import ItemResource
 
 if TYPE_CHECKING:
@@ -129,11 +130,13 @@ class Sender:
         users: Mapping[str, Mapping[str, str]],
         timeout: float,
         credential_headers: frozenset[str] = frozenset(),
+        pause: float = 0.0,
     ):
         self.schema = schema
         self.base_url = base_url
         self.users = users
         self.timeout = timeout
+        self.pause = pause  # the most to wait for a Retry-After before sending again once
         self.sent = 0  # requests sent, retries included
         # Headers that carry who is asking, or a precondition: each request says them itself, never an exemplar.
         self._controlled = (
@@ -170,9 +173,10 @@ class Sender:
             with contextlib.closing(SameHostRedirectsSession()) as session:
                 session.headers.update(headers)
                 response = case.call(base_url=self.base_url, session=session, timeout=self.timeout)
-            if response.status_code != 429 or attempt:
+            retry_after = response.headers.get("retry-after")
+            if response.status_code != 429 or attempt or not retry_after or not self.pause:
                 break
-            time.sleep(min(_seconds(response.headers.get("retry-after")), 5.0))  # honour Retry-After, briefly
+            time.sleep(min(retry_after_seconds(str(retry_after)), self.pause))  # honour Retry-After, briefly
         received = {k.lower(): list(v) for k, v in response.headers.items()}
         prepared = response.request
         exchange = Exchange(
@@ -693,7 +697,14 @@ def run_followups(
     users: dict[str, dict[str, str]] = {"primary": dict(suite.auth.headers), "anonymous": {}}
     if suite.auth.secondary.headers:
         users["secondary"] = dict(suite.auth.secondary.headers)
-    sender = Sender(schema, base_url, users, suite.fuzz.request_timeout, _credential_headers(document))
+    sender = Sender(
+        schema,
+        base_url,
+        users,
+        suite.fuzz.request_timeout,
+        _credential_headers(document),
+        pause=suite.fuzz.retry_after_pause,
+    )
     checks = FollowUps(sender, document, exemplars, enabled)
     checks.run()
     notes = list(checks.notes)
@@ -734,14 +745,6 @@ def _text(body: Any, limit: int = 4096) -> str | None:
     if isinstance(body, bytes):
         return truncate(body.decode("utf-8", "replace"), limit)
     return truncate(str(body), limit)
-
-
-def _seconds(value: Any) -> float:
-    text = value[0] if isinstance(value, list) and value else value
-    try:
-        return max(0.0, float(str(text)))
-    except (TypeError, ValueError):
-        return 1.0
 
 
 def _variants(exemplar: Exemplar, *, mark: bool = False) -> list[Exemplar]:

@@ -251,6 +251,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
             progress=progress,
             practice=own,
             users=users,
+            pause=suite.fuzz.retry_after_pause,
         )
         plan.update(
             dict.fromkeys([*labels, *([STATEFUL_PHASE] if stateful else []), *([FOLLOW_UPS] if follow else [])], run)
@@ -258,7 +259,15 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     else:
         if labels:
             phases = tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
-            run = _engine.SuiteRun(schema(phases), labels, stateful=False, progress=progress, practice=own, users=users)
+            run = _engine.SuiteRun(
+                schema(phases),
+                labels,
+                stateful=False,
+                progress=progress,
+                practice=own,
+                users=users,
+                pause=suite.fuzz.retry_after_pause,
+            )
             plan.update(dict.fromkeys(labels, run))
         if stateful or follow:
             # Not every operation is selected: links may lead anywhere, so the stateful phase (and the exemplars of
@@ -267,7 +276,14 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
                 (STATEFUL_PHASE,) if stateful else tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
             )
             run = _engine.SuiteRun(
-                schema(whole), [], stateful=stateful, followups=follow, progress=progress, practice=own, users=users
+                schema(whole),
+                [],
+                stateful=stateful,
+                followups=follow,
+                progress=progress,
+                practice=own,
+                users=users,
+                pause=suite.fuzz.retry_after_pause,
             )
             if stateful:
                 plan[STATEFUL_PHASE] = run

@@ -237,3 +237,17 @@ def slow_operation(elapsed_ms: Sequence[float], threshold_ms: float) -> str | No
     if p95 > threshold_ms:
         return f"p95 response time {p95:.0f} ms over {len(elapsed_ms)} responses exceeds {threshold_ms:.0f} ms."
     return None
+
+
+def retry_after_seconds(value: str) -> float:
+    """Seconds a Retry-After asks for: a number of seconds, or an HTTP date (RFC 9110, section 10.2.3)."""
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return 1.0

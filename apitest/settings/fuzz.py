@@ -42,6 +42,11 @@ class FuzzSettings:
     )
     workers: Annotated[int, Ge(1), Le(64)] = setting(1, "Concurrent schemathesis workers of a suite's fuzz run.")
     request_timeout: Annotated[float, Ge(0.1)] = setting(10.0, "Seconds one fuzz request may take.")
+    retry_after_pause: Annotated[float, Ge(0), Le(60)] = setting(
+        2.0,
+        "After a 429/503 with Retry-After, wait that long (at most this many seconds) before the next request, "
+        "rather than hammer an API that asked to be left alone; 0: never wait.",
+    )
     database: Annotated[str, MinLen(1)] = setting(
         "none",
         "Hypothesis's example database: 'none' (every run starts afresh, so the seed alone decides the cases), "

@@ -6,6 +6,7 @@ import gc
 import http.server
 import json
 import threading
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -256,3 +257,61 @@ def test_a_dropped_connection_is_a_finding_and_the_run_goes_on(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Limited(http.server.BaseHTTPRequestHandler):
+    """Every answer is a 429 asking the client to wait 30 s."""
+
+    def do_GET(self) -> None:
+        body = b"{}"
+        self.send_response(429)
+        self.send_header("Retry-After", "30")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+QUERY = [{"name": "q", "in": "query", "required": True, "schema": {"type": "integer"}}]
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.2])
+def test_the_engine_waits_out_retry_after_up_to_the_suite_pause(tmp_path, pause):
+    ok = {"429": {"description": "slow down", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/limited": {"get": {"parameters": QUERY, "responses": ok}}},
+    }
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Limited)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        (tmp_path / "apitest.toml").write_text(f'base_url = "{base_url}"\n[fuzz]\nmax_examples = 3\nseed = 1\n')
+        schema = _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), base_url, ("examples", "fuzzing"))
+        before = _engine.TRANSPORT.paused_s
+        cases = _engine.SuiteRun(schema, ["GET /limited"], stateful=False, pause=pause).result("GET /limited").cases
+        waited = _engine.TRANSPORT.paused_s - before
+        assert cases >= 2
+        if pause:  # every request after the first waited, each no longer than the pause (not the 30 s asked)
+            assert 0 < waited <= pause * cases + 0.5
+        else:
+            assert waited == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_retry_after_is_seconds_or_a_date():
+    from datetime import datetime, timedelta
+    from email.utils import format_datetime
+
+    from apitest.fuzz.practice import retry_after_seconds
+
+    assert retry_after_seconds("7") == 7.0 and retry_after_seconds(" 0 ") == 0.0
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=100), usegmt=True)
+    assert 90 < retry_after_seconds(later) <= 100
+    assert retry_after_seconds("soon") == 1.0
