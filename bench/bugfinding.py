@@ -35,6 +35,7 @@ from apitest.target import ServedApp  # noqa: E402
 from tests.parity import Budget, Outcome, Pair, run_apitest, run_schemathesis  # noqa: E402
 
 DEMO_HEADERS = {"X-API-Key": "demo-key"}
+DEMO_SECONDARY = {"X-API-Key": "demo-key-2"}  # the demo's second user: both tools get both
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Target:
     spec: Callable[[str, Path], Path]  # base URL, folder -> spec file
     headers: dict[str, str]
     max_response_time: float | None = None
+    secondary: dict[str, str] | None = None
 
 
 @contextlib.contextmanager
@@ -116,7 +118,8 @@ def main() -> None:
     parser.add_argument("--httpbin", metavar="PYTHON", help="the python of a venv with httpbin and gunicorn")
     parser.add_argument("--no-demo", action="store_true")
     args = parser.parse_args()
-    targets = [] if args.no_demo else [Target("demo", demo_served, demo_spec, DEMO_HEADERS, max_response_time=0.5)]
+    demo = Target("demo", demo_served, demo_spec, DEMO_HEADERS, max_response_time=0.5, secondary=DEMO_SECONDARY)
+    targets = [] if args.no_demo else [demo]
     if args.httpbin:
         targets.append(httpbin(args.httpbin))
     print(
@@ -127,7 +130,7 @@ def main() -> None:
     for target in targets:
         for n in args.budgets:
             for seed in args.seeds:
-                budget = Budget(seed, n, target.headers, target.max_response_time)
+                budget = Budget(seed, n, target.headers, target.max_response_time, secondary=target.secondary or {})
                 order = ("schemathesis", "apitest") if rounds % 2 == 0 else ("apitest", "schemathesis")
                 rounds += 1
                 results = {tool: one_run(target, budget, tool) for tool in order}

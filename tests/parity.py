@@ -13,20 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apitest.fuzz import _engine
+
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-OWN_CHECKS = (
-    "location_on_201",
-    "retry_after_on_429",
-    "consistent_error_payload",
-    "rate_limit_headers",
-    "slow_operation",
-    "use_after_delete",
-    "read_after_write",
-    "idempotency",
-    "conditional_request",
-    "auth_error_leak",
-    "cross_user_write",
-)
+OWN_CHECKS = (*_engine.OWN_CHECKS, _engine.CONNECTION_DROPPED)  # apitest's, which schemathesis does not have
 
 Pair = tuple[str, str]  # (operation, check)
 
@@ -37,6 +27,8 @@ class Budget:
     max_examples: int
     headers: Mapping[str, str] = field(default_factory=dict)
     max_response_time: float | None = None
+    # A second user's headers: apitest's [auth.secondary.headers]; schemathesis gets both users as [auth.wfc] peers.
+    secondary: Mapping[str, str] = field(default_factory=dict)
     request_timeout: float = 10.0
 
 
@@ -57,8 +49,17 @@ def run_schemathesis(spec: Path, base_url: str, budget: Budget, timeout: float =
         argv += ["--max-examples", str(budget.max_examples), "--checks", "all", "--generation-database", "none"]
         argv += ["--request-timeout", str(budget.request_timeout), "--no-color", "--workers", "1"]
         argv += ["--report", "ndjson", "--report-ndjson-path", str(events)]
-        for name, value in budget.headers.items():
-            argv += ["-H", f"{name}: {value}"]
+        if budget.secondary:
+            users = [
+                {"name": name, "fixedHeaders": [{"name": k, "value": v} for k, v in headers.items()]}
+                for name, headers in (("primary", budget.headers), ("secondary", budget.secondary))
+            ]
+            (work / "users.json").write_text(json.dumps({"auth": users}))
+            wfc = '[auth.wfc]\npath = "users.json"\nuser = "primary"\npeers = ["primary", "secondary"]\n'
+            (work / "schemathesis.toml").write_text(wfc)
+        else:
+            for name, value in budget.headers.items():
+                argv += ["-H", f"{name}: {value}"]
         if budget.max_response_time is not None:
             argv += ["--max-response-time", str(budget.max_response_time)]
         started = time.perf_counter()
@@ -95,8 +96,12 @@ def run_apitest(spec: Path, base_url: str, budget: Budget, timeout: float = 900)
         if budget.headers:
             toml.append("[auth.headers]")
             toml += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in budget.headers.items()]
+        if budget.secondary:
+            toml.append("[auth.secondary.headers]")
+            toml += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in budget.secondary.items()]
         toml += ["[fuzz]", f"seed = {budget.seed}", f"max_examples = {budget.max_examples}"]
         toml.append(f"request_timeout = {budget.request_timeout}")
+        toml.append("retry_after_pause = 0")  # schemathesis does not wait out Retry-After: the same pace for both
         if budget.max_response_time is not None:
             toml.append(f"max_response_time = {budget.max_response_time}")
         (work / "apitest.toml").write_text("\n".join(toml) + "\n")
