@@ -277,7 +277,8 @@ class FollowUps:
                     continue
                 stated = wrote.body if isinstance(wrote.body, dict) else variant.case.body
                 source = "its answer" if isinstance(wrote.body, dict) else "the request"
-                diffs = resources.differences(stated, read.body)
+                kept = self._read_only(resource.reader)
+                diffs = resources.differences(stated, read.body, kept)
                 if diffs:
                     self._find(
                         "read_after_write",
@@ -288,7 +289,9 @@ class FollowUps:
                             for name, before, after in diffs[:5]
                         )
                         + ": the update was not stored as reported.",
-                        rules.differs(-2, -1, source="answer" if isinstance(wrote.body, dict) else "request"),
+                        rules.differs(
+                            -2, -1, source="answer" if isinstance(wrote.body, dict) else "request", ignore=kept
+                        ),
                     )
                     return
             return
@@ -316,7 +319,8 @@ class FollowUps:
                     rules.class_differs(-4, -2),
                 )
                 return
-            diffs = resources.differences(after_first.body, after_second.body)
+            kept = self._read_only(resource.reader)
+            diffs = resources.differences(after_first.body, after_second.body, kept)
             if diffs:
                 self._find(
                     "idempotency",
@@ -324,7 +328,7 @@ class FollowUps:
                     "sending the same PUT twice changed the resource: "
                     + "; ".join(f"{name} went from {json.dumps(a)} to {json.dumps(b)}" for name, a, b in diffs[:5])
                     + " (PUT must be idempotent: RFC 9110, section 9.2.2).",
-                    rules.differs(-3, -1),
+                    rules.differs(-3, -1, ignore=kept),
                 )
                 return
 
@@ -452,7 +456,8 @@ class FollowUps:
             if not 200 <= read.status < 300:
                 raise _Skip  # schemathesis's ensure_resource_availability judges a created resource that is absent
             stated = made.body if isinstance(made.body, dict) else exemplar.case.body
-            diffs = resources.differences(stated, read.body)
+            kept = self._read_only(resource.reader)
+            diffs = resources.differences(stated, read.body, kept)
             if diffs:
                 self._find(
                     "read_after_write",
@@ -463,7 +468,7 @@ class FollowUps:
                         for name, before, after in diffs[:5]
                     )
                     + ".",
-                    rules.differs(-2, -1, source="answer" if isinstance(made.body, dict) else "request"),
+                    rules.differs(-2, -1, source="answer" if isinstance(made.body, dict) else "request", ignore=kept),
                 )
             return
 
@@ -660,6 +665,36 @@ class FollowUps:
 
     def _declares_header(self, label: str, name: str) -> bool:
         return name.lower() in {p.lower() for p in self._header_parameters(label)}
+
+    def _read_only(self, label: str | None) -> frozenset[str]:
+        """Top-level fields the spec marks readOnly in `label`'s 2xx answers: the server keeps them, not the writer."""
+        if label is None:
+            return frozenset()
+        found: set[str] = set()
+        for status, response in (self._operation(label).get("responses") or {}).items():
+            response = self._resolve(response)
+            if not str(status).startswith("2") or not isinstance(response, dict):
+                continue
+            schemas = [
+                media.get("schema") for media in (response.get("content") or {}).values() if isinstance(media, dict)
+            ]
+            schemas.append(response.get("schema"))  # Swagger 2
+            for schema in schemas:
+                found |= self._read_only_properties(schema)
+        return frozenset(found)
+
+    def _read_only_properties(self, schema: Any, depth: int = 0) -> set[str]:
+        schema = self._resolve(schema)
+        if not isinstance(schema, dict) or depth > 5:
+            return set()
+        found = {
+            str(name)
+            for name, prop in (schema.get("properties") or {}).items()
+            if isinstance(self._resolve(prop), dict) and self._resolve(prop).get("readOnly") is True
+        }
+        for part in schema.get("allOf") or []:
+            found |= self._read_only_properties(part, depth + 1)
+        return found
 
     def _secured(self, label: str) -> bool:
         security = self._operation(label).get("security", self.document.get("security"))

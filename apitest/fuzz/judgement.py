@@ -5,8 +5,9 @@ A rule is a small JSON object over the finding's steps (its requests in order; -
 
 * `{"answered": ["2xx", 412], "step": -1}`: that step's status is one of these (a class such as "2xx", or exact);
 * `{"not_answered": ["2xx", 404, 410], "step": -1}`: it is none of these;
-* `{"differs": [a, b], "from": "answer" | "request"}`: fields of step a's answer (or of the body it sent) that step
-  b's answer shows with other values (resources.differences: volatile fields left out);
+* `{"differs": [a, b], "from": "answer" | "request", "ignore": [...]}`: fields of step a's answer (or of the body it
+  sent) that step b's answer shows with other values (resources.differences: volatile fields, and the spec's
+  readOnly ones named in "ignore", left out);
 * `{"class_differs": [a, b]}`: the two steps' statuses are of different classes (2xx against 4xx...);
 * `{"status_differs": [a, b]}`: the two steps' statuses differ;
 * `{"created_differs": [a, b]}`: the two steps made different resources (their Location, else their body's id);
@@ -17,7 +18,7 @@ A rule is a small JSON object over the finding's steps (its requests in order; -
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,8 @@ def not_answered(*statuses: str | int, step: int = -1) -> Rule:
     return {"not_answered": list(statuses), "step": step}
 
 
-def differs(expected: int, actual: int, *, source: str = "answer") -> Rule:
-    return {"differs": [expected, actual], "from": source}
+def differs(expected: int, actual: int, *, source: str = "answer", ignore: Collection[str] = ()) -> Rule:
+    return {"differs": [expected, actual], "from": source, "ignore": sorted(ignore)}
 
 
 def class_differs(first: int, second: int) -> Rule:
@@ -98,7 +99,7 @@ def holds(rule: Rule, steps: Sequence[Step]) -> bool:
     if "differs" in rule:
         first, second = (steps[i] for i in rule["differs"])
         stated = first.request_body if rule.get("from") == "request" else first.body
-        return bool(resources.differences(stated, second.body))
+        return bool(resources.differences(stated, second.body, rule.get("ignore", ())))
     if "class_differs" in rule:
         first, second = (steps[i] for i in rule["class_differs"])
         return (first.status or 0) // 100 != (second.status or 0) // 100

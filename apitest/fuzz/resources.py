@@ -10,7 +10,7 @@ Comparing representations leaves out fields that change by themselves (timestamp
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -87,8 +87,9 @@ def id_keys(param: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((param, camel, "id", "ID", "uuid")))
 
 
-def differences(expected: Any, actual: Any) -> list[tuple[str, Any, Any]]:
-    """Top-level fields both objects hold whose values differ (volatile fields left out): (field, expected, actual).
+def differences(expected: Any, actual: Any, ignore: Collection[str] = ()) -> list[tuple[str, Any, Any]]:
+    """Top-level fields both objects hold whose values differ (volatile fields, and those in `ignore`, left out):
+    (field, expected, actual).
 
     Strings are compared without case and surrounding spaces, numbers by value: a server may normalise what it
     stores, and a lost update is not a matter of letter case.
@@ -97,7 +98,7 @@ def differences(expected: Any, actual: Any) -> list[tuple[str, Any, Any]]:
         return []
     found = []
     for key, value in expected.items():
-        if key not in actual or VOLATILE.search(str(key)):
+        if key not in actual or key in ignore or VOLATILE.search(str(key)):
             continue
         if not _same(value, actual[key]):
             found.append((str(key), value, actual[key]))

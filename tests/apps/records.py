@@ -40,6 +40,8 @@ class RecordIn(BaseModel):
 
 class Record(RecordIn):
     id: int
+    # Kept by the server (it counts the PUTs), so readOnly: the same PUT twice leaves it different, rightly.
+    writes: int = Field(0, ge=0, json_schema_extra={"readOnly": True})
 
 
 class PaymentIn(BaseModel):
@@ -145,7 +147,7 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
             current = own(record_id, who, write=True)
             if if_match is not None and if_match != etag(current) and "ignore_if_match" not in flags:
                 raise HTTPException(412, "the record changed since")
-            answer = Record(id=record_id, **body.model_dump())
+            answer = Record(id=record_id, writes=current.writes + 1, **body.model_dump())
             stored = answer.model_copy()
             if "lost_update" in flags:
                 stored.name = current.name
