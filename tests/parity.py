@@ -15,7 +15,9 @@ from pathlib import Path
 
 from apitest.fuzz import _engine
 
-SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+# `python -m schemathesis.cli`, not the venv's `bin/schemathesis` launcher: Hypothesis draws literals from local
+# modules, and the launcher script is one (apitest/fuzz/determinism.py); the module alone draws as apitest does.
+SCHEMATHESIS = (sys.executable, "-m", "schemathesis.cli")
 OWN_CHECKS = (*_engine.OWN_CHECKS, _engine.CONNECTION_DROPPED)  # apitest's, which schemathesis does not have
 
 Pair = tuple[str, str]  # (operation, check)
@@ -45,7 +47,7 @@ def run_schemathesis(spec: Path, base_url: str, budget: Budget, timeout: float =
     try:
         shutil.copy(spec, work / spec.name)
         events = work / "events.ndjson"
-        argv = [str(SCHEMATHESIS), "run", spec.name, "--url", base_url, "--seed", str(budget.seed)]
+        argv = [*SCHEMATHESIS, "run", spec.name, "--url", base_url, "--seed", str(budget.seed)]
         argv += ["--max-examples", str(budget.max_examples), "--checks", "all", "--generation-database", "none"]
         argv += ["--request-timeout", str(budget.request_timeout), "--no-color", "--workers", "1"]
         argv += ["--report", "ndjson", "--report-ndjson-path", str(events)]
