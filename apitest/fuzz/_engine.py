@@ -359,6 +359,10 @@ class SuiteRun:
             self._report()
         elif self._current is not None:  # phase changes, errors, the end: the item pulling waited for them
             self._runs[self._current].busy_s += spent
+        if isinstance(event, events.Interrupted):
+            # schemathesis turns a KeyboardInterrupt (Ctrl-C, or SIGTERM/SIGHUP through apitest.signals) into this
+            # event and winds down; the run must end as interrupted, not go on to judge what is left as passed.
+            raise KeyboardInterrupt("the engine was interrupted")
         if isinstance(event, events.PhaseStarted):
             self._phase, self._through = event.phase.name.value, set()
             self._report()
