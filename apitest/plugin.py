@@ -239,6 +239,9 @@ class _TallyHooks:
     def __init__(self, tally: Tally) -> None:
         self.tally = tally
 
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.tally.start(nodeid)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.tally.report(report.nodeid, str(report.when), report.outcome, str(report.longrepr or ""))
 
@@ -306,13 +309,13 @@ def _record_missing(session: pytest.Session, state: Session, signalled: str | No
 
     recorded = [r for r in read_records(state.records) if isinstance(r, ItemResult)]
     if signalled is not None:
-        why = f"the run was interrupted ({signalled}) before it started"
+        why = f"the run was interrupted ({signalled})"
     elif exitstatus == pytest.ExitCode.INTERRUPTED:
-        why = "the run was interrupted before it started"
+        why = "the run was interrupted"
     elif isinstance(session.shouldstop, str) and session.shouldstop:
-        why = f"the run stopped before it started ({session.shouldstop})"
+        why = f"the run stopped ({session.shouldstop})"
     else:
-        why = "no result arrived (its process ended before it finished?)"
+        why = "no result arrived"
     missing = tally.missing(recorded, why)
     for result in missing:
         runtime.record(result)

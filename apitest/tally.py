@@ -28,6 +28,7 @@ class Planned:
 @dataclass(slots=True)
 class Tally:
     planned: dict[str, Planned] = field(default_factory=dict)
+    started: set[str] = field(default_factory=set)
     finished: set[str] = field(default_factory=set)
     crashed: dict[str, str] = field(default_factory=dict)  # nodeid -> what xdist said about the worker
 
@@ -41,6 +42,9 @@ class Tally:
             if sep and path.rsplit("/", 1)[-1] in SUITE_FILES:
                 self.plan(Planned(nodeid, source_of(name), "", name))
 
+    def start(self, nodeid: str) -> None:
+        self.started.add(nodeid)
+
     def report(self, nodeid: str, when: str, outcome: str, longrepr: str = "") -> None:
         """A pytest report for `nodeid`: the item is done after its teardown, or a setup that did not pass."""
         if when == "???":  # xdist's report for the item a crashed worker was running
@@ -49,8 +53,9 @@ class Tally:
         elif when == "teardown" or (when == "setup" and outcome != "passed"):
             self.finished.add(nodeid)
 
-    def missing(self, recorded: list[ItemResult], why_not_run: str) -> list[ItemResult]:
-        """An ItemResult for each planned item without one: lost with a crashed worker, or never run."""
+    def missing(self, recorded: list[ItemResult], why: str, *, before: str = "before it started") -> list[ItemResult]:
+        """An ItemResult for each planned item without one: lost with a crashed worker, cut short in a process that
+        ended (`why`, "its process ended before it finished"), or never started (`why`, `before`)."""
         have = {r.nodeid for r in recorded}
         suites = {r.nodeid.partition("::")[0]: r.suite for r in recorded}
         results = []
@@ -62,8 +67,10 @@ class Tally:
                 outcome, error = Outcome.ERROR, f"lost: {self.crashed[nodeid]}"
             elif nodeid in self.finished:
                 continue  # pytest ran it (skipped in setup by a marker, say): nothing of apitest's to record
+            elif nodeid in self.started:
+                outcome, error = Outcome.INTERRUPTED, f"not finished: {why}; its process ended before it finished"
             else:
-                outcome, error = Outcome.INTERRUPTED, f"not run: {why_not_run}"
+                outcome, error = Outcome.INTERRUPTED, f"not run: {why} {before}"
             results.append(ItemResult(nodeid, item.source, suite, item.name, outcome, 0.0, error=error))
         return results
 

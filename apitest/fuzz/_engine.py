@@ -175,11 +175,13 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
     from schemathesis.core.errors import InvalidSchema, LoaderError
 
     data = config_dict(suite, base_url, phases)
+    users_file = None
     if suite.auth.secondary.headers:
         # Two users: schemathesis's object_level_authorization replays one user's reads as the other (its [auth.wfc]
         # peers); each user's headers then come from that document instead of the run's fixed headers.
         data.pop("headers", None)
-        data["auth"] = {"wfc": {"path": _users_file(suite), "user": "primary", "peers": ["primary", "secondary"]}}
+        users_file = _users_file(suite)
+        data["auth"] = {"wfc": {"path": users_file, "user": "primary", "peers": ["primary", "secondary"]}}
     try:
         config = SchemathesisConfig.from_dict(data)
         schema = schemathesis.openapi.from_dict(document, config=config)
@@ -187,6 +189,9 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
         raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {_one_line(exc)}") from exc
     except (InvalidSchema, LoaderError) as exc:
         raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {_one_line(exc)}") from exc
+    finally:
+        if users_file is not None:
+            _remove(users_file)  # read while the schema was built: the credentials leave the disk at once
     return schema
 
 
