@@ -223,6 +223,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if isinstance(item, ApitestItem):
                 tally.plan(Planned(item.nodeid, item.source, item.suite.name, item.name))
+        tally.deselected += sum(1 for item in config.stash.get(DESELECTED_KEY, []) if isinstance(item, ApitestItem))
     front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
     if front is not None and not config.stash.get(SUITES_KEY, []) and not hasattr(config, "workerinput"):
         looked = ", ".join(str(a) for a in config.args) or str(config.invocation_params.dir)
@@ -246,6 +247,32 @@ class _TallyHooks:
         self.tally.report(report.nodeid, str(report.when), report.outcome, str(report.longrepr or ""))
 
 
+DESELECTED_KEY = pytest.StashKey[list[pytest.Item]]()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash.setdefault(DESELECTED_KEY, []).extend(items)
+
+
+def _nothing_to_test(session: pytest.Session) -> str | None:
+    """Why a run that found suites tested nothing (pytest's exit status 5), or None if it is not such a run."""
+    config = session.config
+    suites = config.stash.get(SUITES_KEY, [])
+    front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
+    if not suites and front is None:
+        return None  # a plain pytest run without suites: pytest's own "no tests ran" is the whole truth
+    tally = config.stash.get(TALLY_KEY, None)
+    deselected = tally.deselected if tally is not None else 0
+    where = ", ".join(str(p) for p in suites) or "the folders given"
+    if deselected:
+        return (
+            f"nothing to test: -k/-m/--lf deselected all {deselected} apitest items of {where}; "
+            "widen the selection (`apitest run --collect-only -q` lists them)."
+        )
+    return f"nothing to test: {where} yielded no items; give the suite a spec with operations, pacts or [load] profiles."
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     interruption = session.config.stash.get(INTERRUPTION_KEY, None)
@@ -257,6 +284,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     signalled = interruption.signal if interruption is not None else None
     if signalled is not None and exitstatus != pytest.ExitCode.USAGE_ERROR:
         session.exitstatus = exitstatus = pytest.ExitCode.INTERRUPTED
+    runtime = session.config.stash.get(RUNTIME_KEY, None)
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and runtime is not None and signalled is None:
+        nothing = _nothing_to_test(session)
+        if nothing is not None:  # exit 4 with what was found, never a bare 5
+            runtime.record(RunError(message=nothing))
+            session.exitstatus = exitstatus = pytest.ExitCode.USAGE_ERROR
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"ERROR: apitest: {nothing}", red=True, bold=True)
     stopped_by_us = isinstance(session.shouldstop, str) and session.shouldstop.startswith("apitest:")
     lost = _record_missing(session, state, signalled, int(exitstatus))
     complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR) and not lost

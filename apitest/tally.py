@@ -31,6 +31,7 @@ class Tally:
     started: set[str] = field(default_factory=set)
     finished: set[str] = field(default_factory=set)
     crashed: dict[str, str] = field(default_factory=dict)  # nodeid -> what xdist said about the worker
+    deselected: int = 0  # apitest items -k/-m/--lf left out
 
     def plan(self, item: Planned) -> None:
         self.planned.setdefault(item.nodeid, item)

@@ -20,6 +20,8 @@ LAYERS: dict[str, int] = {
     "apitest.redact": 1,
     "apitest.children": 1,
     "apitest.signals": 1,
+    "apitest.parsing": 1,
+    "apitest.references": 1,
     "apitest.correlation": 0,
     "apitest": 2,  # the package's __init__: errors, results, the version
     "apitest.recorder": 2,
