@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,7 @@ import pytest
 
 from .errors import ApitestError, TargetError
 from .results import Finding, ItemResult, Outcome, RunError, Source, format_findings
-from .stash import RUNTIME_KEY
+from .stash import INTERRUPTION_KEY, RUNTIME_KEY
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
@@ -66,7 +66,8 @@ class ApitestItem(pytest.Item):
 
     def runtest(self) -> None:
         started = time.perf_counter()
-        outcome, error, findings = Outcome.PASSED, None, []
+        # Until execute() returns, the item is not done: a signal (KeyboardInterrupt) leaves it recorded interrupted.
+        outcome, error, findings = Outcome.INTERRUPTED, None, []
         own_time: float | None = None
         notes: tuple[str, ...] = ()
         try:
@@ -75,6 +76,7 @@ class ApitestItem(pytest.Item):
             findings = [self.runtime.record(self._complete(f)) for f in result.findings]
             self.cases = result.cases
             failing = [f for f in findings if not f.warning]  # warnings are reported, and fail nothing
+            outcome = Outcome.PASSED
             if failing:
                 outcome = Outcome.FAILED
                 raise FindingsFailed(failing)
@@ -92,6 +94,14 @@ class ApitestItem(pytest.Item):
             raise
         except Exception as exc:
             outcome, error = Outcome.ERROR, self.runtime.redact(f"{type(exc).__name__}: {exc}")
+            raise
+        except BaseException as exc:  # KeyboardInterrupt (a signal, see signals.py), pytest.exit(), SystemExit
+            if isinstance(exc, pytest.fail.Exception):
+                outcome, error = Outcome.ERROR, self.runtime.redact(str(exc))
+            else:
+                interruption = self.config.stash.get(INTERRUPTION_KEY, None)
+                why = (interruption.signal if interruption is not None else None) or str(exc) or type(exc).__name__
+                error = f"interrupted ({why}) after {time.perf_counter() - started:.1f} s"
             raise
         finally:
             self.runtime.record(
@@ -117,7 +127,14 @@ class ApitestItem(pytest.Item):
             return format_findings(excinfo.value.findings)
         if isinstance(excinfo.value, SetupProblem):
             return f"apitest: {excinfo.value}"
-        return super().repr_failure(excinfo)
+        return safe_repr(excinfo, self.runtime.redact)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"{self.source.value}: {self.name}"
+
+
+def safe_repr(excinfo: ExceptionInfo[BaseException], redact: Callable[[str], str]) -> str:
+    """An unexpected error's traceback as text: never the frames' locals (`pytest -l` would print the suite's
+    credentials held in them), and every secret masked."""
+    text = str(excinfo.getrepr(showlocals=False, funcargs=False, style="short", chain=True))
+    return redact(text)

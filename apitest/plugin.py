@@ -15,20 +15,24 @@ from typing import Any
 
 import pytest
 
+from . import children
 from .baseline import GateSettings, read_report
 from .errors import ApitestError
-from .items import MARKERS
+from .items import MARKERS, ApitestItem, safe_repr
 from .options import add_options, check_command_line, read_given
 from .results import Outcome, RunError
 from .runtime import Runtime
 from .session import Session
 from .settings import SUITE_FILE, RunSettings, find_suite_file, resolve_run
-from .stash import COLLECT_ERRORS_KEY, RUNTIME_KEY, SESSION_KEY, SUITES_KEY
+from .signals import Interruption
+from .stash import COLLECT_ERRORS_KEY, INTERRUPTION_KEY, RUNTIME_KEY, SESSION_KEY, SUITES_KEY
+from .tally import Planned, Tally
 
 # The consumer side's `pact` fixture; pytest registers modules named here with this plugin. It imports no engine.
 pytest_plugins = ["apitest.contracts.fixtures"]
 
 GATE_KEY = pytest.StashKey[GateSettings]()
+TALLY_KEY = pytest.StashKey[Tally]()
 # The `apitest` command registers an object under this name holding the command as the user typed it.
 COMMAND_PLUGIN = "apitest-command"
 
@@ -75,10 +79,19 @@ def pytest_configure(config: pytest.Config) -> None:
     front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
     command = getattr(front, "command", None) or ("pytest", *config.invocation_params.args)
     session = Session(report_dir=Path(run.report_dir), argv=tuple(command), formats=run.formats)
+    # SIGTERM and SIGHUP end the run as Ctrl-C does (exit 2, report written); one that hangs is ended regardless.
+    interruption = Interruption(on_overrun=children.kill_all)
+    interruption.install()
+    config.stash[INTERRUPTION_KEY] = interruption
     if worker is None:
-        session.reset()
+        try:
+            session.reset()
+        except ApitestError as exc:
+            raise pytest.UsageError(f"apitest: {exc}") from None
         config.stash[SESSION_KEY] = session
         config.stash[GATE_KEY] = gate
+        config.stash[TALLY_KEY] = tally = Tally()
+        config.pluginmanager.register(_TallyHooks(tally), "apitest-tally")
     # Chosen once, on the controller, for every suite that sets no seed; printed and recorded, so any run repeats.
     seed = int(worker["apitest_seed"]) if worker else random.SystemRandom().randrange(1, 2**31)
     config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", given, seed)
@@ -87,13 +100,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class _XdistHooks:
-    """Hooks for xdist only, registered when it is present: the workers use the controller's seed."""
+    """Hooks for xdist only, registered when it is present: the workers use the controller's seed, and the
+    controller learns which items each worker collected, so that items lost with a dead worker are named."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["apitest_seed"] = self.seed
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        tally = node.config.stash.get(TALLY_KEY, None)
+        if tally is not None:
+            tally.plan_nodeids(list(ids))
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -170,8 +189,26 @@ class SuiteFile(pytest.File):
         except ApitestError as exc:
             # An error raised inside a collector would be shown as a collection error with a traceback: it waits for
             # pytest_collection_modifyitems, which ends the run with one line and exit status 4.
-            runtime.record(RunError(message=str(exc), item=str(self.path)))
-            self.config.stash.setdefault(COLLECT_ERRORS_KEY, []).append(str(exc))
+            self._collect_error(str(exc))
+        except Exception as exc:  # a bug of apitest's: still one line and exit 4, never a traceback with locals
+            self._collect_error(
+                f"{self.path}: apitest failed reading this suite ({type(exc).__name__}: {_first_line(exc)}); "
+                "please report it at https://github.com/apitest/apitest/issues with the suite file."
+            )
+
+    def _collect_error(self, message: str) -> None:
+        runtime = self.config.stash[RUNTIME_KEY]
+        masked = runtime.redact(message)
+        runtime.record(RunError(message=masked, item=str(self.path)))
+        self.config.stash.setdefault(COLLECT_ERRORS_KEY, []).append(masked)
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
+        return safe_repr(excinfo, self.config.stash[RUNTIME_KEY].redact)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else "no message"
 
 
 @pytest.hookimpl(trylast=True)
@@ -181,6 +218,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.clear()
         # pytest prints a UsageError once, as "ERROR: ...", and exits 4; the report is still written.
         raise pytest.UsageError(f"apitest: {errors[0]}")
+    tally = config.stash.get(TALLY_KEY, None)
+    if tally is not None:
+        for item in items:
+            if isinstance(item, ApitestItem):
+                tally.plan(Planned(item.nodeid, item.source, item.suite.name, item.name))
+        tally.deselected += sum(1 for item in config.stash.get(DESELECTED_KEY, []) if isinstance(item, ApitestItem))
     front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
     if front is not None and not config.stash.get(SUITES_KEY, []) and not hasattr(config, "workerinput"):
         looked = ", ".join(str(a) for a in config.args) or str(config.invocation_params.dir)
@@ -190,14 +233,75 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
 
+class _TallyHooks:
+    """On the controller (xdist sends its workers' reports there): which items pytest saw finish, or lose with a
+    crashed worker (tally.py)."""
+
+    def __init__(self, tally: Tally) -> None:
+        self.tally = tally
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.tally.start(nodeid)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tally.report(report.nodeid, str(report.when), report.outcome, str(report.longrepr or ""))
+
+
+DESELECTED_KEY = pytest.StashKey[list[pytest.Item]]()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash.setdefault(DESELECTED_KEY, []).extend(items)
+
+
+def _nothing_to_test(session: pytest.Session) -> str | None:
+    """Why a run that found suites tested nothing (pytest's exit status 5), or None if it is not such a run."""
+    config = session.config
+    suites = config.stash.get(SUITES_KEY, [])
+    front = config.pluginmanager.get_plugin(COMMAND_PLUGIN)
+    if not suites and front is None:
+        return None  # a plain pytest run without suites: pytest's own "no tests ran" is the whole truth
+    tally = config.stash.get(TALLY_KEY, None)
+    deselected = tally.deselected if tally is not None else 0
+    where = ", ".join(str(p) for p in suites) or "the folders given"
+    if deselected:
+        return (
+            f"nothing to test: -k/-m/--lf deselected all {deselected} apitest items of {where}; "
+            "widen the selection (`apitest run --collect-only -q` lists them)."
+        )
+    return (
+        f"nothing to test: {where} yielded no items; give the suite a spec with operations, pacts or [load] profiles."
+    )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    interruption = session.config.stash.get(INTERRUPTION_KEY, None)
+    if interruption is not None:
+        interruption.shield()  # a signal from here on is noted, and the report is still written
     state = session.config.stash.get(SESSION_KEY, None)
     if state is None:  # an xdist worker: the controller reports
         return
+    signalled = interruption.signal if interruption is not None else None
+    if signalled is not None and exitstatus != pytest.ExitCode.USAGE_ERROR:
+        session.exitstatus = exitstatus = pytest.ExitCode.INTERRUPTED
+    runtime = session.config.stash.get(RUNTIME_KEY, None)
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and runtime is not None and signalled is None:
+        nothing = _nothing_to_test(session)
+        if nothing is not None:  # exit 4 with what was found, never a bare 5
+            runtime.record(RunError(message=nothing))
+            session.exitstatus = exitstatus = pytest.ExitCode.USAGE_ERROR
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"ERROR: apitest: {nothing}", red=True, bold=True)
     stopped_by_us = isinstance(session.shouldstop, str) and session.shouldstop.startswith("apitest:")
-    complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR)
+    lost = _record_missing(session, state, signalled, int(exitstatus))
+    complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR) and not lost
     result = state.finish(int(exitstatus), complete=complete)
+    if not complete:
+        why = signalled or (f"{lost} item{'s' if lost > 1 else ''} without a result" if lost else None)
+        result.meta = dataclasses.replace(result.meta, interrupted=why or "interrupted")
     if not result.items and not result.errors:
         return
     from .baseline import compare, gate_passed
@@ -227,6 +331,35 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     append_step_summary(result)
 
 
+def _record_missing(session: pytest.Session, state: Session, signalled: str | None, exitstatus: int) -> int:
+    """Record every selected item that has no result (never run, or lost with a worker); returns how many."""
+    tally = session.config.stash.get(TALLY_KEY, None)
+    runtime = session.config.stash.get(RUNTIME_KEY, None)
+    if (
+        tally is None
+        or runtime is None
+        or session.config.option.collectonly
+        or exitstatus == pytest.ExitCode.USAGE_ERROR
+    ):
+        return 0
+    from .recorder import read_records
+    from .results import ItemResult
+
+    recorded = [r for r in read_records(state.records) if isinstance(r, ItemResult)]
+    if signalled is not None:
+        why = f"the run was interrupted ({signalled})"
+    elif exitstatus == pytest.ExitCode.INTERRUPTED:
+        why = "the run was interrupted"
+    elif isinstance(session.shouldstop, str) and session.shouldstop:
+        why = f"the run stopped ({session.shouldstop})"
+    else:
+        why = "no result arrived"
+    missing = tally.missing(recorded, why)
+    for result in missing:
+        runtime.record(result)
+    return len(missing)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(SESSION_KEY, None)
     if state is None or state.result is None or not state.written:
@@ -242,3 +375,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     runtime = config.stash.get(RUNTIME_KEY, None)
     if runtime is not None:
         runtime.close()
+    interruption = config.stash.get(INTERRUPTION_KEY, None)
+    if interruption is not None:
+        interruption.restore()

@@ -43,6 +43,8 @@ class Outcome(StrEnum):
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    # Cut short by a signal, or never started because the run was stopped: never "passed" (its `error` says which).
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +311,8 @@ class RunMeta:
     complete: bool = False
     exit_status: int | None = None
     seed: int | None = None  # the seed that repeats this run (`--apitest-seed`), when every suite used the same
+    # Why the run is incomplete, when it is: "SIGTERM" (a signal), "engine interrupted", "2 items lost"...
+    interrupted: str | None = None
 
 
 @dataclass(slots=True)
@@ -370,10 +374,15 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
+        """error > failed > incomplete > passed: a run cut short never reads "passed", and what it found still fails."""
         if self.errors:
             return "error"
         failed = any(i.outcome in (Outcome.FAILED, Outcome.ERROR) for i in self.items)
-        return "failed" if self.failing or failed else "passed"
+        if self.failing or failed:
+            return "failed"
+        if not self.meta.complete or any(i.outcome is Outcome.INTERRUPTED for i in self.items):
+            return "incomplete"
+        return "passed"
 
     def to_dict(self) -> JSON:
         return {

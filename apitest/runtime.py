@@ -121,8 +121,11 @@ class Runtime:
 
     def document(self, suite: Suite) -> dict[str, Any]:
         # A spec served by the API is fetched with the suite's credentials, as the API would want them.
+        ref_root = Path(suite.ref_root) if suite.ref_root is not None else None
         return self.cached(
-            "document", str(suite.file), lambda: load_document(self.spec_location(suite), headers=suite.auth.headers)
+            "document",
+            str(suite.file),
+            lambda: load_document(self.spec_location(suite), headers=suite.auth.headers, ref_root=ref_root),
         )
 
     def on_close(self, closer: Callable[[], None]) -> None:

@@ -29,7 +29,7 @@ def finding(check: str, operation: str, message: str, *, item: str = "", key: st
 def run(findings: list[Finding], *, items: list[str] | None = None, load: list[LoadResult] | None = None) -> RunResult:
     names = items if items is not None else sorted({f.item for f in findings})
     return RunResult(
-        meta=RunMeta(started=1_700_000_000.0),
+        meta=RunMeta(started=1_700_000_000.0, complete=True),
         items=[ItemResult(n, Source.FUZZ, "shop", n, Outcome.PASSED, 0.1) for n in names],
         findings=findings,
         load=load or [],

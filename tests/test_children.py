@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -50,3 +51,38 @@ def test_python_env_puts_given_paths_then_this_apitest_first(tmp_path):
     env = python_env(tmp_path, environ={"PYTHONPATH": "/x:/y"}, EXTRA="1")
     assert env["PYTHONPATH"].split(os.pathsep) == [str(tmp_path), PACKAGE_ROOT, "/x", "/y"]
     assert env["EXTRA"] == "1"
+
+
+def test_children_die_with_their_parent_even_when_it_is_killed_with_sigkill(tmp_path):
+    import signal
+    import subprocess
+
+    from .runs import family
+
+    pidfile = tmp_path / "pids"
+    # a parent (standing for apitest) starts a Child, which starts a grandchild of its own; then the parent is killed
+    code = (
+        "import subprocess, sys, time\n"
+        "from apitest.children import Child\n"
+        'inner = \'import subprocess, sys, time; subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]); time.sleep(120)\'\n'
+        "child = Child([sys.executable, '-c', inner])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], env=python_env(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not pidfile.exists() or len(family(parent.pid)) < 3:  # child, grandchild and the reaper
+            assert time.monotonic() < deadline, family(parent.pid)
+            time.sleep(0.05)
+        everyone = family(parent.pid)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while [p for p in everyone if alive(p)]:
+            assert time.monotonic() < deadline, [p for p in everyone if alive(p)]
+            time.sleep(0.05)
+    finally:
+        for pid in family(parent.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)

@@ -19,6 +19,9 @@ LAYERS: dict[str, int] = {
     "apitest.refs": 1,
     "apitest.redact": 1,
     "apitest.children": 1,
+    "apitest.signals": 1,
+    "apitest.parsing": 1,
+    "apitest.references": 1,
     "apitest.correlation": 0,
     "apitest": 2,  # the package's __init__: errors, results, the version
     "apitest.recorder": 2,
@@ -28,6 +31,7 @@ LAYERS: dict[str, int] = {
     "apitest.baseline": 2,
     "apitest.runtime": 3,
     "apitest.session": 3,
+    "apitest.tally": 3,
     "apitest.stash": 4,
     "apitest.items": 5,
     "apitest.fuzz": 6,

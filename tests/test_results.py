@@ -14,6 +14,7 @@ from apitest.results import (
     LatencyStats,
     LoadResult,
     Outcome,
+    RunError,
     RunMeta,
     RunResult,
     Severity,
@@ -121,10 +122,24 @@ def test_torn_last_line_is_skipped(tmp_path):
 
 
 def test_verdict():
-    run = RunResult(meta=RunMeta(started=0))
+    run = RunResult(meta=RunMeta(started=0, complete=True))
     assert run.verdict == "passed"
     run.items.append(ItemResult("n", Source.FUZZ, "s", "n", Outcome.ERROR, 0.1))
     assert run.verdict == "failed"
+
+
+def test_a_run_cut_short_never_reads_passed_but_what_it_found_still_fails():
+    cut = RunResult(meta=RunMeta(started=0, complete=False, interrupted="SIGTERM"))
+    cut.items.append(ItemResult("a", Source.FUZZ, "s", "a", Outcome.PASSED, 0.1))
+    assert cut.verdict == "incomplete"
+    whole = RunResult(meta=RunMeta(started=0, complete=True))
+    whole.items.append(ItemResult("b", Source.FUZZ, "s", "b", Outcome.INTERRUPTED, 0.1, error="not run"))
+    assert whole.verdict == "incomplete"  # an item that did not finish is never a pass, whatever the flag says
+    cut.findings.append(Finding(Source.FUZZ, "not_a_server_error", "GET /", "Server error"))
+    assert cut.verdict == "failed"
+    cut.errors.append(RunError("broken"))
+    assert cut.verdict == "error"
+    assert RunResult.from_dict(cut.to_dict()).meta.interrupted == "SIGTERM"
 
 
 def test_one_finding_per_fingerprint_whichever_items_found_it():

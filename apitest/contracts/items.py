@@ -5,6 +5,7 @@ apitest.toml::crosscheck[storefront→bookstore: a request for a book]
 apitest.toml::crosscheck[storefront→bookstore: a book was added]      skipped: a message, not checked against OpenAPI
 apitest.toml::pact[pacts/broken.json]                                  error: the file cannot be read (exit 4)
 apitest.toml::pacts[provider 'bookstore']                              error: no pact names that provider (exit 4)
+apitest.toml::pact[pacts/empty.json]                                   error: the pact holds no interactions (exit 4)
 
 A warning (a low-severity gap, or a finding of a pending interaction) is reported and fails nothing, unless
 `[contracts] strict` is set.
@@ -51,6 +52,9 @@ def collect_contracts(parent: pytest.Collector, suite: Suite) -> Iterator[pytest
     seen: set[str] = set()
     mode = "crosscheck" if settings.crosscheck else "verify"
     for document in pacts.documents:
+        if not document.interactions and not document.others:
+            yield EmptyPactItem.from_parent(parent, name=f"pact[{document.source}]", suite=suite, document=document)
+            continue
         for interaction in document.interactions:
             label = _label(document, interaction.description, interaction.states, seen)
             if settings.verify:
@@ -218,6 +222,23 @@ class NotCheckedItem(ApitestItem):
             )
         )
         pytest.skip(reason)
+
+
+class EmptyPactItem(ApitestItem):
+    """A pact with no interaction at all: nothing of it can be checked, which must not pass as a clean check."""
+
+    source = Source.CONTRACT
+
+    def __init__(self, *, document: PactDocument, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.document = document
+
+    def execute(self) -> ItemOutcome:
+        d = self.document
+        raise PactFileError(
+            f"{d.source}: the pact {d.consumer}→{d.provider} holds no interactions, so there is nothing to verify; "
+            "run the consumer's tests that write it, or remove the file."
+        )
 
 
 class UnreadablePactItem(ApitestItem):

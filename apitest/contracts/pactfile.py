@@ -131,18 +131,29 @@ class PactDocument:
 def read_pact_file(path: Path | str, label: str | None = None) -> PactDocument:
     """The pact at `path`; `label` is how errors name it (default: the path)."""
     label = label or str(path)
+    from ..parsing import LimitError, check_size
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        check_size(Path(path).stat().st_size)
+        text = Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise PactFileError(f"{label}: pact file not found; check `pacts` in the suite file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PactFileError(f"{label}: cannot read the pact file ({exc}).") from exc
+    except LimitError as exc:
+        raise PactFileError(f"{label}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PactFileError(f"{label}: not UTF-8 text (byte {exc.start}); save the pact as UTF-8.") from None
+    except OSError as exc:
+        raise PactFileError(f"{label}: cannot read the pact file ({exc.strerror or exc}).") from None
     return parse_pact_text(text, label)
 
 
 def parse_pact_text(text: str, source: str) -> PactDocument:
+    from ..parsing import LimitError, parse_json
+
     try:
-        data = json.loads(text)
+        data = parse_json(text)  # bounded in size and nesting
+    except LimitError as exc:
+        raise PactFileError(f"{source}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise PactFileError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
     return parse_pact(data, source)

@@ -204,11 +204,13 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
     from schemathesis.core.errors import InvalidSchema, LoaderError
 
     data = config_dict(suite, base_url, phases)
+    users_file = None
     if suite.auth.secondary.headers:
         # Two users: schemathesis's object_level_authorization replays one user's reads as the other (its [auth.wfc]
         # peers); each user's headers then come from that document instead of the run's fixed headers.
         data.pop("headers", None)
-        data["auth"] = {"wfc": {"path": _users_file(suite), "user": "primary", "peers": ["primary", "secondary"]}}
+        users_file = _users_file(suite)
+        data["auth"] = {"wfc": {"path": users_file, "user": "primary", "peers": ["primary", "secondary"]}}
     try:
         config = SchemathesisConfig.from_dict(data)
         schema = schemathesis.openapi.from_dict(document, config=config)
@@ -216,6 +218,9 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
         raise SpecLoadError(f"{suite.file} [fuzz]: schemathesis rejects the settings: {_one_line(exc)}") from exc
     except (InvalidSchema, LoaderError) as exc:
         raise SpecLoadError(f"{suite.spec or suite.file}: schemathesis cannot use the spec: {_one_line(exc)}") from exc
+    finally:
+        if users_file is not None:
+            _remove(users_file)  # read while the schema was built: the credentials leave the disk at once
     return schema
 
 
@@ -392,6 +397,10 @@ class SuiteRun:
             self._report()
         elif self._current is not None:  # phase changes, errors, the end: the item pulling waited for them
             self._runs[self._current].busy_s += spent
+        if isinstance(event, events.Interrupted):
+            # schemathesis turns a KeyboardInterrupt (Ctrl-C, or SIGTERM/SIGHUP through apitest.signals) into this
+            # event and winds down; the run must end as interrupted, not go on to judge what is left as passed.
+            raise KeyboardInterrupt("the engine was interrupted")
         if isinstance(event, events.PhaseStarted):
             self._phase, self._through = event.phase.name.value, set()
             self._report()

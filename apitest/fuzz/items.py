@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .. import credentials
+from ..errors import SpecLoadError
 from ..items import ApitestItem, ItemOutcome
 from ..results import Finding, OperationCoverage, Severity, Source, Tested
 from ..settings import STATEFUL_PHASE, STATELESS_PHASES
@@ -28,9 +29,17 @@ if TYPE_CHECKING:
 def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item]:
     if not suite.fuzz.enabled:
         return
-    document = parent.config.stash[RUNTIME_KEY].document(suite)
+    runtime = parent.config.stash[RUNTIME_KEY]
+    document = runtime.document(suite)
+    found = operations(document)
+    if not found:
+        paths = document.get("paths") or {}
+        raise SpecLoadError(
+            f"{runtime.spec_location(suite)}: documents no operation ({len(paths)} path{'s' if len(paths) != 1 else ''}, "
+            "none with an HTTP method), so there is nothing to fuzz; fix the spec, or set [fuzz] enabled = false."
+        )
     if any(p in suite.fuzz.phases for p in STATELESS_PHASES):
-        for op in operations(document):
+        for op in found:
             yield FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op)
     if STATEFUL_PHASE in suite.fuzz.phases:
         yield FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite)

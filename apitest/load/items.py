@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ..settings import Suite
 
 DEFAULT_LOCUSTFILE = Path("loadtests") / "locustfile.py"
+HEADERS_ENV = "APITEST_LOAD_HEADERS"  # the suite's auth headers, as JSON, for a locustfile derived from the spec
 
 
 def collect_load(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item]:
@@ -113,6 +115,7 @@ class LoadItem(ApitestItem):
                 workers=profile.workers,
                 master=suite.load.master,
                 worker_wait_s=suite.load.worker_wait,
+                env={HEADERS_ENV: json.dumps(dict(suite.auth.headers))},
             )
             try:
                 raw = run_profile(spec, progress.update)
@@ -154,10 +157,14 @@ class LoadItem(ApitestItem):
         for label, reason in traffic.skipped:
             progress.announce(f"  left out  {label}: {reason}")
         title = str((self.runtime.document(suite).get("info") or {}).get("title", suite.name))
-        # The file holds the suite's auth headers: private to this user, deleted after the run.
+        # Local Locust processes read the suite's auth headers from their environment (HEADERS_ENV): the file holds
+        # no credential. Remote workers (`master`) only get the file, so for them it holds the headers: private to
+        # this user, deleted after the run.
         path = scratch / f"apitest_traffic_{secrets.token_hex(4)}.py"
         path.touch(mode=0o600)
-        path.write_text(render_locustfile(traffic, suite.auth.headers, profile.think_range, title), encoding="utf-8")
+        headers_env = None if suite.load.master is not None else HEADERS_ENV
+        text = render_locustfile(traffic, suite.auth.headers, profile.think_range, title, headers_env=headers_env)
+        path.write_text(text, encoding="utf-8")
         return path
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> Any:

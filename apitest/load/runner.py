@@ -16,8 +16,8 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class RunSpec:
     workers: int = 0
     master: str | None = None  # "HOST:PORT" to bind for remote workers; None starts `workers` local ones
     worker_wait_s: float = 60.0
+    env: Mapping[str, str] = field(default_factory=dict)  # for the Locust processes (credentials: never in a file)
 
     @property
     def time_limit_s(self) -> float:
@@ -115,7 +116,7 @@ def _run(spec: RunSpec, run_dir: Path, config_path: Path, listener: Listener) ->
             cwd=spec.cwd,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env=python_env(PYTHONUNBUFFERED="1"),
+            env={**python_env(PYTHONUNBUFFERED="1"), **spec.env},
         )
     process = child.process
     events: queue.Queue[dict[str, Any]] = queue.Queue()

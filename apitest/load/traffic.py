@@ -245,18 +245,34 @@ def _resolve(document: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def render_locustfile(traffic: Traffic, headers: Mapping[str, str], think_time: tuple[float, float], title: str) -> str:
-    """A self-contained locustfile (it imports only locust) that sends `traffic` with FastHttpUser."""
-    rows = [(r.name, r.path, r.weight, {**headers, **r.headers}) for r in traffic.requests]
+def render_locustfile(
+    traffic: Traffic,
+    headers: Mapping[str, str],
+    think_time: tuple[float, float],
+    title: str,
+    *,
+    headers_env: str | None = None,
+) -> str:
+    """A self-contained locustfile (it imports only locust) that sends `traffic` with FastHttpUser.
+
+    With `headers_env`, the suite's `headers` (its credentials) are not written into the file: the Locust processes
+    read them from that environment variable, so no file on disk ever holds them (a run killed with -9 leaves the
+    file behind). Remote workers get the file from the master but not its environment: they need them written in.
+    """
+    embedded = {} if headers_env else dict(headers)
+    rows = [(r.name, r.path, r.weight, {**embedded, **r.headers}) for r in traffic.requests]
     lines = [
         f"# Traffic derived by apitest from {title!r}: safe reads with example parameters, weighted. Generated.",
         "",
+        *(["import json", "import os", ""] if headers_env else []),
         "from locust import FastHttpUser, between",
         "",
         f"REQUESTS = {rows!r}",
+        *([f"SUITE_HEADERS = json.loads(os.environ.get({headers_env!r}) or '{{}}')"] if headers_env else []),
         "",
         "",
         "def _request(name, path, headers):",
+        *(["    headers = {**SUITE_HEADERS, **headers}", ""] if headers_env else []),
         "    def request(user):",
         "        user.client.get(path, name=name, headers=headers)",
         "",

@@ -17,7 +17,7 @@ from ..results import Comparison, RunResult, SloResult, Source, Tested
 from ..settings.load import TOTAL
 from .headline import baseline_sentence, headline
 
-VERDICT_ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
+VERDICT_ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error", "incomplete": "⏹️ incomplete"}
 MAX_ROWS = 50
 _SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
 

@@ -94,7 +94,7 @@ def report_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
-            "verdict": {"enum": ["passed", "failed", "error"]},
+            "verdict": {"enum": ["passed", "failed", "error", "incomplete"]},
             "meta": {"$ref": "#/$defs/RunMeta"},
             "summary": {
                 "type": "object",

@@ -18,6 +18,7 @@ VERDICT_MARKUP: dict[str, dict[str, Any]] = {
     "passed": {"green": True, "bold": True},
     "failed": {"red": True, "bold": True},
     "error": {"red": True, "bold": True},
+    "incomplete": {"yellow": True, "bold": True},
 }
 
 

@@ -67,6 +67,11 @@ class Suite:
     base_url: Annotated[str, MinLen(1)] | None = setting(
         None, "Base URL of the API under test.", expected="an http:// or https:// URL"
     )
+    ref_root: Annotated[str, MinLen(1)] | None = setting(
+        None,
+        "Folder the spec's file $refs may read from, relative to the suite file (default: the spec's own folder).",
+        path=True,
+    )
     serve: Annotated[str, MinLen(1)] | None = setting(
         None,
         "An ASGI app to serve on 127.0.0.1 for the run, as module:attribute.",

@@ -315,3 +315,18 @@ def test_retry_after_is_seconds_or_a_date():
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=100), usegmt=True)
     assert 90 < retry_after_seconds(later) <= 100
     assert retry_after_seconds("soon") == 1.0
+
+
+def test_the_two_users_file_leaves_the_disk_once_the_schema_is_built(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "apitest.toml").write_text(
+        'base_url = "http://127.0.0.1:9"\n[auth.headers]\nX-Key = "first-secret"\n'
+        '[auth.secondary.headers]\nX-Key = "second-secret"\n'
+    )
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    schema = _engine.build_schema(doc, load_suite(tmp_path / "apitest.toml"), "http://127.0.0.1:9", ("examples",))
+    assert schema.auth.providers  # schemathesis read both users from the file...
+    assert list((tmp_path / "tmp").iterdir()) == []  # ...which is gone already

@@ -164,5 +164,5 @@ def test_baseline_status_per_finding():
 
 
 def test_empty_run_renders():
-    page = render_html(RunResult(meta=RunMeta(started=1.0)))
+    page = render_html(RunResult(meta=RunMeta(started=1.0, complete=True)))
     assert embedded(page)["verdict"] == "passed"

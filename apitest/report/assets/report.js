@@ -282,7 +282,7 @@
     section.append(h("div", { class: "tiles" },
       tile(num(s.findings, 0), "findings", s.findings ? "bad" : "good"),
       SEVERITIES.filter((x) => s.findings_by_severity[x]).map((x) => tile(num(s.findings_by_severity[x], 0), x)),
-      tile(num(s.items, 0), "items: " + o.passed + " passed, " + o.failed + " failed, " + o.error + " error, " + o.skipped + " skipped"),
+      tile(num(s.items, 0), "items: " + o.passed + " passed, " + o.failed + " failed, " + o.error + " error, " + o.skipped + " skipped" + (o.interrupted ? ", " + o.interrupted + " interrupted" : "")),
       tile(num(s.cases, 0), "fuzz cases"),
       SOURCES.map((x) => tile(num(s.findings_by_source[x], 0), x + " findings")),
       s.errors ? tile(num(s.errors, 0), "setup errors", "bad") : null));
