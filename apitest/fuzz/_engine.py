@@ -35,6 +35,7 @@ from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
 from ._followup import CHECKS as FOLLOW_UP_CHECKS, FOLLOW_UPS, Exemplars
+from ._generation_cache import GENERATION_CACHE
 from .environ import LOCKED_ENVIRON
 from .status import RunStatus
 
@@ -363,6 +364,7 @@ class SuiteRun:
     def _pull(self) -> None:
         if self._stream is None:
             QUIET_GC.start()
+            GENERATION_CACHE.start()  # Hypothesis's tables: built once per machine, not per working folder
             LOCKED_ENVIRON.start()  # the engine's threads outlive items; pytest changes os.environ between them
             TRANSPORT.install()
             TRANSPORT.active += 1
@@ -427,6 +429,7 @@ class SuiteRun:
         self._done.add(FOLLOW_UPS)
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
+            GENERATION_CACHE.end()
             LOCKED_ENVIRON.end()
             TRANSPORT.active -= 1
         self._finished = True

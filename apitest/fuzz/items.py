@@ -17,6 +17,7 @@ from ..spec import Operation, operations
 from ..stash import RUNTIME_KEY
 from . import practice
 from ._followup import CHECKS, FOLLOW_UPS
+from ._generation_cache import GENERATION_CACHE
 
 if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
@@ -192,7 +193,7 @@ class FuzzFollowUpItem(_FuzzItem):
             lambda: _engine.build_schema(document, suite, base_url, phases),
         )
         started = time.perf_counter()
-        with _engine.stamped():
+        with _engine.stamped(), GENERATION_CACHE:
             findings, notes, sent = run_followups(
                 schema, document, suite, base_url, suite_run.exemplars, follow_up_checks(suite)
             )
@@ -237,6 +238,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
             lambda: _engine.build_schema(document, suite, base_url, phases),
         )
 
+    GENERATION_CACHE.directory = runtime.cache_dir
     progress = FuzzProgress(item.config, suite.name)
     own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
     users = credentials.users_of(suite)  # each recorded request says whose credentials it carried
