@@ -94,7 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_TallyHooks(tally), "apitest-tally")
     # Chosen once, on the controller, for every suite that sets no seed; printed and recorded, so any run repeats.
     seed = int(worker["apitest_seed"]) if worker else random.SystemRandom().randrange(1, 2**31)
-    config.stash[RUNTIME_KEY] = Runtime(session.records, worker["workerid"] if worker else "main", given, seed)
+    worker_id = worker["workerid"] if worker else "main"
+    cache_dir = Path(run.cache_dir) if run.cache_dir else None
+    config.stash[RUNTIME_KEY] = Runtime(session.records, worker_id, given, seed, cache_dir=cache_dir)
     if worker is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(seed), "apitest-xdist")
 

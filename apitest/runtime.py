@@ -24,8 +24,11 @@ R = TypeVar("R", bound=Record)
 
 
 class Runtime:
-    def __init__(self, records: Path, worker: str, given: Mapping[str, Given], seed: int) -> None:
+    def __init__(
+        self, records: Path, worker: str, given: Mapping[str, Given], seed: int, cache_dir: Path | None = None
+    ) -> None:
         self.records = records
+        self.cache_dir = cache_dir  # what fuzzing builds once per machine ([run] cache_dir); None: nowhere of ours
         self.recorder = Recorder(records, worker)
         self.given = dict(given)  # settings given outside suite files (options, APITEST_*, ini), by dotted key
         self.seed = seed  # for every suite that sets none: chosen once per run (the controller's, under xdist)

@@ -12,9 +12,10 @@ teardown, on every fourth interaction) and the same `X-API-Key` header added to 
 * pact-python: `Verifier(...).state_handler(fn, teardown=True).add_custom_header(...)` on the whole file in one
   call, in-process (pact-python runs the state handler itself).
 
-Each round runs both, in alternating order, and takes apitest's time over pact's; the median of the per-round
-ratios is the figure (one round's noise, on a shared machine, does not decide it). The offline cross-check of the
-same interactions against the spec is timed once at the start.
+Each round runs both (bench/_paired.py), in alternating order, each run in a working folder of its own against a
+demo API started for it alone (the demo's store changes as it is verified), and takes apitest's time over pact's;
+the median and spread of the per-round ratios is the figure (one round's noise, on a shared machine, does not
+decide it). The offline cross-check of the same interactions against the spec is timed once at the start.
 """
 
 from __future__ import annotations
@@ -22,22 +23,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from apitest.contracts.crosscheck import SpecIndex
-from apitest.contracts.findings import verdict_findings
-from apitest.contracts.pactfile import PactDocument, parse_pact
-from apitest.contracts.verification import PactVerification
-from apitest.demo.states import provider_state
-from apitest.spec import load_document
-from apitest.target import ServedApp
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from apitest.contracts.crosscheck import SpecIndex  # noqa: E402
+from apitest.contracts.findings import verdict_findings  # noqa: E402
+from apitest.contracts.pactfile import PactDocument, parse_pact  # noqa: E402
+from apitest.contracts.verification import PactVerification  # noqa: E402
+from apitest.demo.states import provider_state  # noqa: E402
+from apitest.spec import load_document  # noqa: E402
+from apitest.target import ServedApp  # noqa: E402
+from bench._paired import Side, machine, paired, ratios  # noqa: E402
+
 HEADERS = {"X-API-Key": "demo-key"}
 INTEGER = {"combine": "AND", "matchers": [{"match": "integer"}]}
 TYPE = {"combine": "AND", "matchers": [{"match": "type"}]}
@@ -179,11 +183,7 @@ def main() -> int:
     try:
         document = parse_pact(data, "bench.json")
         n = len(document.interactions)
-        load = os.getloadavg()
-        print(
-            f"interactions: {n} (every 4th with a provider state), rounds: {args.rounds}, cores: {os.cpu_count()}, "
-            f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-        )
+        print(f"interactions: {n} (every 4th with a provider state), rounds: {args.rounds}; {machine('start')}")
 
         spec = load_document(served.base_url + "/openapi.json")
         started = time.perf_counter()
@@ -193,30 +193,37 @@ def main() -> int:
         print(
             f"cross-check (offline, against the spec): {crosscheck_s:.3f} s, {n / crosscheck_s:,.0f} interactions/s, gaps: {gaps}"
         )
-
-        ratios = []
-        for r in range(args.rounds):
-            sides = ["apitest", "pact"] if r % 2 == 0 else ["pact", "apitest"]
-            times: dict[str, float] = {}
-            outcome: dict[str, str] = {}
-            for side in sides:
-                if side == "apitest":
-                    times[side], failed = apitest_side(document, served.base_url)
-                    outcome[side] = f"{failed} failed"
-                else:
-                    times[side], passed = pact_side(path, served.base_url)
-                    outcome[side] = "passed" if passed else "FAILED"
-            ratio = times["apitest"] / times["pact"]
-            ratios.append(ratio)
-            print(
-                f"round {r + 1} ({' then '.join(sides)}): apitest {times['apitest']:.3f} s ({outcome['apitest']}), "
-                f"pact Verifier {times['pact']:.3f} s ({outcome['pact']}), ratio {ratio:.2f}"
-            )
-        load = os.getloadavg()
-        print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        print(f"median of per-round ratios (apitest / pact Verifier): {statistics.median(ratios):.2f}")
     finally:
         served.close()
+
+    def fresh(verify: Callable[[str], tuple[float, str]]) -> Callable[[Path], tuple[float, str]]:
+        def side(folder: Path) -> tuple[float, str]:
+            app = ServedApp("apitest.demo.app:app", ROOT, "bench", log=folder / "serve.log")
+            try:
+                return verify(app.base_url)
+            finally:
+                app.close()
+
+        return side
+
+    def ours(base_url: str) -> tuple[float, str]:
+        seconds, failed = apitest_side(document, base_url)
+        return seconds, f"{failed} failed"
+
+    def theirs(base_url: str) -> tuple[float, str]:
+        seconds, passed = pact_side(path, base_url)
+        return seconds, "passed" if passed else "FAILED"
+
+    done = []
+    for r in paired([Side("apitest", fresh(ours)), Side("pact", fresh(theirs))], args.rounds):
+        done.append(r)
+        (at, a_outcome), (pt, p_outcome) = r.results["apitest"], r.results["pact"]
+        print(
+            f"round {r.number} ({' then '.join(r.order)}): apitest {at:.3f} s ({a_outcome}), "
+            f"pact Verifier {pt:.3f} s ({p_outcome}), ratio {at / pt:.2f}"
+        )
+    print(f"time, apitest / pact Verifier, per round: {ratios(done, lambda x: x[0], 'apitest', 'pact').describe()}")
+    print(machine("end"))
     return 0
 
 

@@ -1,12 +1,14 @@
-"""Benchmark apitest's load item against bare Locust, side by side against the same local servers.
+"""Benchmark apitest's load item against bare Locust, side by side, in paired rounds on fresh servers.
 
     python bench/load.py [--seconds 10] [--users 10] [--rounds 5]
 
-1. Throughput: requests/s of bare `locust --headless` and of apitest's `load[...]` item (run by pytest, with the
-   same locustfile, users and spawn rate) against nginx on 127.0.0.1 serving a fixed "ok"; rounds alternate.
-   Both figures are requests / run time. Target: apitest/bare >= 0.95.
+1. Throughput: bare `locust --headless` and `apitest run` of a suite with one `[load.NAME]` profile (same
+   locustfile, FastHttpUser, users, spawn rate and duration) against nginx on 127.0.0.1 serving a fixed "ok". Every
+   run has a working folder and an nginx of its own, whose access log (one `$msec` line per request) is what both
+   sides are measured by: requests answered, over the time from the first to the last of them. The order
+   alternates; the figure is the median (and spread) of the per-round ratios apitest / bare. Target: >= 0.95.
 2. Latency fidelity: the same pair against a server that answers every request after exactly 50 ms
-   (asyncio, in a child process): reported p50 and p99 against the true 50 ms.
+   (asyncio, in a child process), in paired rounds too: each tool's reported p50 and p99 against the true 50 ms.
 
 Needs nginx (`apt-get install nginx`); everything listens on 127.0.0.1 only and is stopped at the end.
 """
@@ -19,14 +21,21 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._paired import Round, Side, machine, paired, ratios  # noqa: E402
+
+BIN = Path(sys.executable).parent
 
 DELAY_S = 0.05
 USER_CLASS = """\
@@ -47,7 +56,8 @@ pid {root}/nginx.pid;
 error_log {root}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    access_log off;
+    log_format stamp '$msec $http_user_agent';
+    access_log {root}/access.log stamp;
     client_body_temp_path {root}/body;
     proxy_temp_path {root}/proxy;
     fastcgi_temp_path {root}/fastcgi;
@@ -147,49 +157,68 @@ def serve_delay(port: int) -> None:
     asyncio.run(main())
 
 
-def bare_locust(url: str, locustfile: Path, users: int, seconds: int, out: Path) -> dict[str, float]:
-    stats = out / "bare.json"
+@dataclass(frozen=True)
+class Served:
+    """What the server saw of one run: requests answered, from the first to the last."""
+
+    requests: int
+    window_s: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.window_s if self.window_s > 0 else 0.0
+
+
+def served_by_nginx(root: Path) -> Served:
+    """FastHttpUser's requests only (geventhttpclient's user agent): apitest's own reachability checks are not load."""
+    lines = (line.split(" ", 1) for line in (root / "access.log").read_text().splitlines())
+    stamps = [float(stamp) for stamp, agent in lines if "gevent-http-client" in agent]
+    return Served(len(stamps), (max(stamps) - min(stamps)) if len(stamps) > 1 else 0.0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests: int  # as the tool counted them
+    p50: float
+    p99: float
+    served: Served | None = None
+
+
+def bare_locust(url: str, locustfile: Path, users: int, seconds: int, out: Path) -> Figures:
     command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users)]
-    command += [
-        "-t",
-        f"{seconds}s",
-        "-H",
-        url,
-        "--json-file",
-        str(out / "bare"),
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-    ]
+    command += ["-t", f"{seconds}s", "-H", url, "--json-file", str(out / "bare"), "--only-summary"]
+    command += ["--loglevel", "WARNING"]
     subprocess.run(command, cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
-    (entry,) = [e for e in json.loads(stats.read_text()) if e["name"] == "GET /"]
+    (entry,) = [e for e in json.loads((out / "bare.json").read_text()) if e["name"] == "GET /"]
     times = {int(k): v for k, v in entry["response_times"].items()}
-    return {
-        "requests": entry["num_requests"],
-        "rps": entry["num_requests"] / seconds,
-        "p50": _percentile(times, entry["num_requests"], 0.5),
-        "p99": _percentile(times, entry["num_requests"], 0.99),
-    }
+    count = entry["num_requests"]
+    return Figures(count, _percentile(times, count, 0.5), _percentile(times, count, 0.99))
 
 
-def apitest_item(url: str, locustfile: Path, users: int, seconds: int, out: Path) -> dict[str, float]:
+def apitest_run(url: str, locustfile: Path, users: int, seconds: int, out: Path) -> Figures:
+    """`apitest run` of a suite holding one load profile, as a user runs it."""
     suite = out / "suite"
-    suite.mkdir(exist_ok=True)
+    suite.mkdir()
     (suite / "apitest.toml").write_text(
         f'name = "bench"\nbase_url = "{url}"\n[fuzz]\nenabled = false\n[load]\nlocustfile = "{locustfile}"\n'
         f"[load.bench]\nshape = 'ramp'\nusers = {users}\nspawn_rate = {users}\nduration = {seconds}\n"
     )
-    (suite / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     report = out / "report"
-    command = [sys.executable, "-m", "pytest", str(suite), "-q", "-p", "no:locust", f"--apitest-report-dir={report}"]
-    subprocess.run(command, cwd=suite, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120)
+    command = [str(BIN / "apitest"), "run", str(suite), "-q", "-p", "no:cacheprovider"]
+    command += ["--apitest-report-dir", str(report), "--apitest-formats", "json"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    subprocess.run(
+        command, cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120
+    )
     (load,) = json.loads((report / "report.json").read_text())["load"]
     total = load["total"]
-    return {"requests": total["requests"], "rps": total["rps"], "p50": total["p50_ms"], "p99": total["p99_ms"]}
+    return Figures(total["requests"], total["p50_ms"], total["p99_ms"])
+
+
+Runner = Callable[[str, Path, int, int, Path], Figures]
 
 
 def _percentile(times: dict[int, int], count: int, q: float) -> float:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from apitest.load.measurements import percentile
 
     return percentile(times, count, q)
@@ -200,49 +229,59 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--latency-rounds", type=int, default=2)
     parser.add_argument("--serve-delay", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_delay:
         serve_delay(args.serve_delay)
         return 0
+    print(machine("start"))
+    print(f"FastHttpUser, {args.users} users, no think time, {args.seconds} s a run\n")
     with tempfile.TemporaryDirectory(prefix="apitest-bench-load-") as tmp:
-        root = Path(tmp)
-        locustfile = root / "bench_user.py"
+        locustfile = Path(tmp) / "bench_user.py"
         locustfile.write_text(USER_CLASS)
-        print(
-            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; FastHttpUser, {args.users} users, no think time, {args.seconds} s a run\n"
-        )
-        print('1. Throughput against nginx (return 200 "ok") on 127.0.0.1')
-        bare_rps: list[float] = []
-        item_rps: list[float] = []
-        pair = [("bare locust --headless", bare_locust, bare_rps), ("apitest load item", apitest_item, item_rps)]
-        with nginx(root) as url:
-            for round_ in range(1, args.rounds + 1):
-                for name, run, into in pair if round_ % 2 else pair[::-1]:  # alternate who goes first
-                    out = root / f"{name.split()[0]}-{round_}"
-                    out.mkdir()
-                    figures = run(url, locustfile, args.users, args.seconds, out)
-                    into.append(figures["rps"])
-                    print(
-                        f"   round {round_}  {name:<24} {figures['requests']:>8,} requests  {figures['rps']:>8,.0f} req/s"
-                    )
-        ratio = statistics.median(item_rps) / statistics.median(bare_rps)
-        paired = statistics.median(i / b for i, b in zip(item_rps, bare_rps, strict=True))
-        print(f"   median of the rounds' apitest/bare ratios (each pair ran back to back): {paired:.3f}")
-        print(
-            f"   median: bare {statistics.median(bare_rps):,.0f} req/s, apitest {statistics.median(item_rps):,.0f} req/s, ratio {ratio:.3f} (target >= 0.95)\n"
-        )
-        print(f"2. Latency fidelity against a server answering after exactly {DELAY_S * 1000:.0f} ms")
-        with delay_server() as url:
-            for name, run in (("bare locust --headless", bare_locust), ("apitest load item", apitest_item)):
-                out = root / f"delay-{name.split()[0]}"
-                out.mkdir()
-                figures = run(url, locustfile, args.users, args.seconds, out)
+
+        def against_nginx(run: Runner) -> Callable[[Path], Figures]:
+            def side(folder: Path) -> Figures:
+                with nginx(folder) as url:  # a fresh server, and its log, for this run alone
+                    figures = run(url, locustfile, args.users, args.seconds, folder)
+                return Figures(figures.requests, figures.p50, figures.p99, served_by_nginx(folder))
+
+            return side
+
+        print('1. Throughput against nginx (return 200 "ok") on 127.0.0.1, counted in its access log')
+        sides = [Side("bare locust", against_nginx(bare_locust)), Side("apitest run", against_nginx(apitest_run))]
+        done: list[Round[Figures]] = []
+        for r in paired(sides, args.rounds):
+            done.append(r)
+            for name in r.order:
+                f = r.results[name]
+                assert f.served is not None
                 print(
-                    f"   {name:<24} p50 {figures['p50']:>5.0f} ms (+{figures['p50'] - DELAY_S * 1000:.0f})  "
-                    f"p99 {figures['p99']:>5.0f} ms (+{figures['p99'] - DELAY_S * 1000:.0f})  {figures['rps']:,.0f} req/s"
+                    f"   round {r.number}  {name:<12} served {f.served.requests:>8,} requests in "
+                    f"{f.served.window_s:6.2f} s = {f.served.rps:>8,.0f} req/s (the tool counted {f.requests:,})"
                 )
-        print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other processes on these CPUs skew every figure)")
+        rps = ratios(done, lambda f: f.served.rps if f.served else 0.0, "apitest run", "bare locust")
+        print(f"   requests/s at the server, apitest / bare, per round: {rps.describe()} (target >= 0.95)\n")
+
+        print(f"2. Latency fidelity against a server answering after exactly {DELAY_S * 1000:.0f} ms")
+
+        def against_delay(run: Runner) -> Callable[[Path], Figures]:
+            def side(folder: Path) -> Figures:
+                with delay_server() as url:
+                    return run(url, locustfile, args.users, args.seconds, folder)
+
+            return side
+
+        latency = [Side("bare locust", against_delay(bare_locust)), Side("apitest run", against_delay(apitest_run))]
+        for r in paired(latency, args.latency_rounds):
+            for name in r.order:
+                f = r.results[name]
+                print(
+                    f"   round {r.number}  {name:<12} p50 {f.p50:>5.0f} ms (+{f.p50 - DELAY_S * 1000:.0f})  "
+                    f"p99 {f.p99:>5.0f} ms (+{f.p99 - DELAY_S * 1000:.0f})"
+                )
+    print("\n" + machine("end"))
     return 0
 
 

@@ -35,6 +35,7 @@ from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
 from . import practice
 from ._followup import CHECKS as FOLLOW_UP_CHECKS, FOLLOW_UPS, Exemplars
+from ._generation_cache import GENERATION_CACHE
 from .determinism import LOCAL_CONSTANTS
 from .environ import LOCKED_ENVIRON
 from .status import RunStatus
@@ -369,6 +370,7 @@ class SuiteRun:
     def _pull(self) -> None:
         if self._stream is None:
             QUIET_GC.start()
+            GENERATION_CACHE.start()  # Hypothesis's tables: built once per machine, not per working folder
             LOCAL_CONSTANTS.start()  # the cases depend on the seed, not on the modules this process holds
             LOCKED_ENVIRON.start()  # the engine's threads outlive items; pytest changes os.environ between them
             TRANSPORT.install()
@@ -439,6 +441,7 @@ class SuiteRun:
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
             LOCAL_CONSTANTS.end()
+            GENERATION_CACHE.end()
             LOCKED_ENVIRON.end()
             TRANSPORT.active -= 1
         self._finished = True

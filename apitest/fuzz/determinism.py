@@ -38,6 +38,13 @@ class _LocalConstants:
                 _swap(self._saved)
                 self._saved = None
 
+    def __enter__(self) -> _LocalConstants:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
+
 
 def _swap(replacement: Callable[[], Any] | None) -> Callable[[], Any] | None:
     """Put `replacement` (None: a pool with nothing in it) in Hypothesis's place; return what was there, or None

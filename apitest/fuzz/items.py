@@ -18,6 +18,8 @@ from ..spec import Operation, operations
 from ..stash import RUNTIME_KEY
 from . import practice
 from ._followup import CHECKS, FOLLOW_UPS
+from ._generation_cache import GENERATION_CACHE
+from .determinism import LOCAL_CONSTANTS
 
 if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
@@ -201,7 +203,7 @@ class FuzzFollowUpItem(_FuzzItem):
             lambda: _engine.build_schema(document, suite, base_url, phases),
         )
         started = time.perf_counter()
-        with _engine.stamped():
+        with _engine.stamped(), GENERATION_CACHE, LOCAL_CONSTANTS:
             findings, notes, sent = run_followups(
                 schema, document, suite, base_url, suite_run.exemplars, follow_up_checks(suite)
             )
@@ -246,6 +248,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
             lambda: _engine.build_schema(document, suite, base_url, phases),
         )
 
+    GENERATION_CACHE.directory = runtime.cache_dir
     progress = FuzzProgress(item.config, suite.name)
     own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
     users = credentials.users_of(suite)  # each recorded request says whose credentials it carried

@@ -24,7 +24,7 @@ from ._validate import validate
 from .fields import META_KEY, Meta, Setting, _strip
 from .load import LoadProfile, LoadSettings
 from .origins import Origin
-from .run import RunSettings
+from .run import RunSettings, default_cache_dir
 from .suite import SUITE_FILE, Suite
 
 _ENV_REF = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -102,6 +102,9 @@ def resolve_run(given: Mapping[str, Given], cwd: Path) -> tuple[RunSettings, dic
         run,
         report_dir=absolute("report_dir", run.report_dir),
         baseline=absolute("baseline", run.baseline) if run.baseline is not None else None,
+        cache_dir=absolute("cache_dir", run.cache_dir)
+        if run.cache_dir is not None
+        else str(default_cache_dir(os.environ)),
     )
     return run, origins
 

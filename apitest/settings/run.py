@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MinLen
@@ -13,6 +15,13 @@ REPORT_FORMATS = ("html", "json", "junit", "md")
 GATES = ("all", "new")
 
 Format = Literal["html", "json", "junit", "md"]
+
+
+def default_cache_dir(environ: Mapping[str, str]) -> Path:
+    """$XDG_CACHE_HOME/apitest, else ~/.cache/apitest (the XDG base directory rules: a relative value is ignored)."""
+    xdg = environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path(environ.get("HOME") or Path.home()) / ".cache"
+    return base / "apitest"
 
 
 def percent(text: str) -> float:
@@ -39,6 +48,13 @@ class RunSettings:
     )
     gate: Literal["all", "new"] = setting(
         "all", "What fails the run: 'all' findings, or only 'new' findings and load regressions vs the baseline."
+    )
+    cache_dir: Annotated[str, MinLen(1)] | None = setting(
+        None,
+        "Folder for what fuzzing builds once per machine and reuses (Hypothesis's unicode tables and source "
+        "constants); by default $XDG_CACHE_HOME/apitest, else ~/.cache/apitest. Never the working folder; examples "
+        "of earlier runs are not kept there (see [fuzz] database).",
+        path=True,
     )
     tolerance: Annotated[float, Ge(0), Le(10)] = setting(
         0.10,
