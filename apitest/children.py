@@ -16,6 +16,7 @@ which is not safe in a process with threads.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -97,8 +98,25 @@ class Reaper:
                 stdin.write(line.encode() + b"\n")
                 stdin.flush()
 
+    def close(self) -> None:
+        """At a normal exit: end the reaper (it kills any group still registered) and collect it, so no process is
+        left running behind this one and Python has nothing to warn about."""
+        with self._lock:
+            process, self._process = self._process, None
+        if process is None or self._pid != os.getpid():
+            return
+        with contextlib.suppress(OSError, ValueError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
 
 REAPER = Reaper()  # one per process: it stands for the process's whole lifetime, like the signal handlers
+atexit.register(REAPER.close)
 _LIVE: weakref.WeakSet[Child] = weakref.WeakSet()
 
 

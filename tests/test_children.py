@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import time
 
@@ -86,3 +87,22 @@ def test_children_die_with_their_parent_even_when_it_is_killed_with_sigkill(tmp_
         for pid in family(parent.pid):
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
+
+
+def test_a_normal_exit_ends_the_reaper_and_leaves_nothing_to_warn_about():
+    code = (
+        "import sys\n"
+        "from apitest.children import REAPER, Child\n"
+        "with Child([sys.executable, '-c', 'pass']) as child:\n"
+        "    child.wait(10)\n"
+        "print(REAPER.pid)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    reaper = int(done.stdout.strip())
+    assert "ResourceWarning" not in done.stderr, done.stderr
+    deadline = time.monotonic() + 10
+    while alive(reaper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(reaper)
