@@ -360,7 +360,7 @@ class RunResult:
         self.findings.sort(
             key=lambda f: (f.severity.rank, f.source, f.suite, f.operation or "", f.check, _canonical(f))
         )
-        self.findings = _one_per_fingerprint(self.findings)
+        self.findings = _one_per_defect(_one_per_fingerprint(self.findings))
         self.coverage.sort(key=lambda c: (c.suite, c.operation, _canonical(c)))
         self.load.sort(key=lambda r: (r.suite, r.profile, _canonical(r)))
         self.contracts.sort(key=lambda c: (c.suite, c.consumer, c.provider, c.mode, c.interaction, _canonical(c)))
@@ -461,6 +461,25 @@ def _one_per_fingerprint(findings: list[Finding]) -> list[Finding]:
             first = dataclasses.replace(first, details=details)
         kept.append(first)
     return kept
+
+
+def _one_per_defect(findings: list[Finding]) -> list[Finding]:
+    """A finding whose `details.same_defect_as` names another check that reported the same operation of the same
+    suite (apitest's `use_after_delete` where schemathesis's `use_after_free` fired) is folded into that one, which
+    names it under `also_found_by`: the engine's finding always stays."""
+    present = {(f.source, f.suite, f.operation, f.check): i for i, f in enumerate(findings)}
+    kept: list[Finding | None] = list(findings)
+    for i, f in enumerate(findings):
+        other = f.details.get("same_defect_as")
+        j = present.get((f.source, f.suite, f.operation, other)) if isinstance(other, str) else None
+        if j is None or j == i or kept[j] is None:
+            continue
+        target = kept[j]
+        assert target is not None
+        also = sorted({*target.details.get("also_found_by", []), f.check})
+        kept[j] = dataclasses.replace(target, details={**target.details, "also_found_by": also})
+        kept[i] = None
+    return [f for f in kept if f is not None]
 
 
 def _canonical(record: Any) -> str:

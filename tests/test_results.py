@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
@@ -167,3 +168,21 @@ def test_one_finding_per_fingerprint_whichever_items_found_it():
     assert "reproduce (2 requests in order, the last one fails):\n      curl a\n      curl b" in format_findings(
         [steps]
     )
+
+
+def test_a_finding_the_engine_made_under_its_own_name_is_shown_once_as_the_engines():
+    engine = Finding(Source.FUZZ, "use_after_free", "DELETE /b/{id}", "Resource still available", item="x::stateful")
+    ours = Finding(
+        Source.FUZZ,
+        "use_after_delete",
+        "DELETE /b/{id}",
+        "Deleted resource still readable",
+        item="x::follow-up",
+        details={"same_defect_as": "use_after_free"},
+    )
+    elsewhere = dataclasses.replace(ours, operation="DELETE /c/{id}")  # the engine did not see this one: it stays
+    result = RunResult(meta=RunMeta(started=1.0), findings=[ours, engine, elsewhere])
+    result.sort()
+    shown = {(f.check, f.operation): f for f in result.findings}
+    assert set(shown) == {("use_after_free", "DELETE /b/{id}"), ("use_after_delete", "DELETE /c/{id}")}
+    assert shown["use_after_free", "DELETE /b/{id}"].details["also_found_by"] == ["use_after_delete"]

@@ -421,6 +421,11 @@ class SuiteRun:
                 self._errors.setdefault(event.label, error)
                 phase = getattr(getattr(event, "phase", None), "value", "") or self._phase
                 self._runs[self._sink(event.label)].problems.append(f"{phase}: {error}")
+            elif self._phase == STATEFUL_PHASE and STATEFUL_PHASE in self._runs:
+                # The state machine met an operation it cannot generate data for (e.g. an invalid schema): the
+                # sequences it ran before still count, as in the schemathesis CLI; the other items are untouched.
+                self._errors.setdefault(STATEFUL_PHASE, error)
+                self._runs[self._sink(STATEFUL_PHASE)].problems.append(f"stateful: {error}")
             else:
                 self._fatal = self._fatal or error
         elif isinstance(event, events.FatalError):
@@ -478,9 +483,19 @@ def _engine_error(exc: BaseException, title: str, message: str) -> EngineError:
     if _connection_failed(exc):
         first = message.strip().splitlines()[0] if message.strip() else str(exc)
         raise TargetError(f"the API stopped answering ({title}): {first}") from exc
+    if isinstance(exc, BaseExceptionGroup):  # Hypothesis met several errors (in the stateful phase): name them
+        leaves = _leaves(exc)
+        message = "; ".join(dict.fromkeys(" ".join(str(e).split()[:40]) for e in leaves[:3])) or message
     error = EngineError(f"{title}: {message.strip()}")
     error.__cause__ = exc
     return error
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        found.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return found
 
 
 def _connection_failed(exc: BaseException) -> bool:

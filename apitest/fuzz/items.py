@@ -163,7 +163,7 @@ class FuzzStatefulItem(_FuzzItem):
         run = self._run()
         if not run.cases and not run.findings:
             pytest.skip("no stateful links in the spec, and none could be inferred")
-        return ItemOutcome(findings=run.findings, cases=run.cases, duration_s=run.busy_s)
+        return ItemOutcome(findings=run.findings, cases=run.cases, duration_s=run.busy_s, notes=tuple(run.problems))
 
 
 AUTH_REJECTIONS = frozenset({401, 403})

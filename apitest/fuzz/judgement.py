@@ -7,7 +7,7 @@ A rule is a small JSON object over the finding's steps (its requests in order; -
 * `{"not_answered": ["2xx", 404, 410], "step": -1}`: it is none of these;
 * `{"differs": [a, b], "from": "answer" | "request", "ignore": [...]}`: fields of step a's answer (or of the body it
   sent) that step b's answer shows with other values (resources.differences: volatile fields, and the spec's
-  readOnly ones named in "ignore", left out);
+  readOnly ones named in "ignore", left out; with "only", just the fields it names: those the spec describes);
 * `{"class_differs": [a, b]}`: the two steps' statuses are of different classes (2xx against 4xx...);
 * `{"status_differs": [a, b]}`: the two steps' statuses differ;
 * `{"created_differs": [a, b]}`: the two steps made different resources (their Location, else their body's id);
@@ -36,8 +36,18 @@ def not_answered(*statuses: str | int, step: int = -1) -> Rule:
     return {"not_answered": list(statuses), "step": step}
 
 
-def differs(expected: int, actual: int, *, source: str = "answer", ignore: Collection[str] = ()) -> Rule:
-    return {"differs": [expected, actual], "from": source, "ignore": sorted(ignore)}
+def differs(
+    expected: int,
+    actual: int,
+    *,
+    source: str = "answer",
+    ignore: Collection[str] = (),
+    only: Collection[str] | None = None,
+) -> Rule:
+    rule: Rule = {"differs": [expected, actual], "from": source, "ignore": sorted(ignore)}
+    if only is not None:
+        rule["only"] = sorted(only)
+    return rule
 
 
 def class_differs(first: int, second: int) -> Rule:
@@ -99,7 +109,7 @@ def holds(rule: Rule, steps: Sequence[Step]) -> bool:
     if "differs" in rule:
         first, second = (steps[i] for i in rule["differs"])
         stated = first.request_body if rule.get("from") == "request" else first.body
-        return bool(resources.differences(stated, second.body, rule.get("ignore", ())))
+        return bool(resources.differences(stated, second.body, rule.get("ignore", ()), rule.get("only")))
     if "class_differs" in rule:
         first, second = (steps[i] for i in rule["class_differs"])
         return (first.status or 0) // 100 != (second.status or 0) // 100

@@ -87,9 +87,11 @@ def id_keys(param: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((param, camel, "id", "ID", "uuid")))
 
 
-def differences(expected: Any, actual: Any, ignore: Collection[str] = ()) -> list[tuple[str, Any, Any]]:
-    """Top-level fields both objects hold whose values differ (volatile fields, and those in `ignore`, left out):
-    (field, expected, actual).
+def differences(
+    expected: Any, actual: Any, ignore: Collection[str] = (), only: Collection[str] | None = None
+) -> list[tuple[str, Any, Any]]:
+    """Top-level fields both objects hold whose values differ (volatile fields, those in `ignore`, and with `only`
+    those it does not name, left out): (field, expected, actual).
 
     Strings are compared without case and surrounding spaces, numbers by value: a server may normalise what it
     stores, and a lost update is not a matter of letter case.
@@ -98,7 +100,7 @@ def differences(expected: Any, actual: Any, ignore: Collection[str] = ()) -> lis
         return []
     found = []
     for key, value in expected.items():
-        if key not in actual or key in ignore or VOLATILE.search(str(key)):
+        if key not in actual or key in ignore or VOLATILE.search(str(key)) or (only is not None and key not in only):
             continue
         if not _same(value, actual[key]):
             found.append((str(key), value, actual[key]))

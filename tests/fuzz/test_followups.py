@@ -74,6 +74,17 @@ def test_an_api_that_follows_the_practices_has_no_such_finding(pytester):
     assert item["notes"] == []
 
 
+def test_a_read_back_is_compared_only_where_the_spec_describes_what_the_read_holds(pytester):
+    # The same broken API, but its spec documents no body for GET /records/{record_id} (as httpbin's echo endpoints):
+    # nothing promises the read shows the write, so neither read_after_write nor the PUT's idempotency is judged;
+    # the checks that need no representation still are.
+    report = run(pytester, "bad_undescribed")
+    found = {(f["check"], f["operation"]) for f in report["findings"]}
+    assert ("read_after_write", "PUT /records/{record_id}") not in found
+    assert ("idempotency", "PUT /records/{record_id}") not in found
+    assert {("use_after_delete", "DELETE /records/{record_id}"), ("idempotency", "POST /payments")} <= found
+
+
 def test_without_a_second_user_the_cross_user_checks_say_they_were_skipped(pytester):
     report = run(pytester, "good", SUITE.replace('[auth.secondary.headers]\nX-Key = "k2"\n', ""))
     (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
