@@ -96,3 +96,19 @@ def test_the_second_user_reaches_schemathesis_object_level_authorization(pyteste
     leaky = run(pytester, "leaky", SUITE, "records or payments")
     found = {(f["check"], f["operation"]) for f in leaky["findings"]}
     assert ("object_level_authorization", "GET /records/{record_id}") in found
+
+
+def test_a_resource_below_another_is_checked_with_its_parents_path_parameters(pytester):
+    # /shelves/{shelf_id}/books/{book_id}: every follow-up request on a book names the shelf it was made on. Before,
+    # they named only book_id: schemathesis refused the case, and the follow-up item errored.
+    pytester.makepyfile(shelves=(APPS / "shelves.py").read_text())
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text('serve = "shelves:app"\n[fuzz]\nmax_examples = 10\nseed = 1\n')
+    pytester.runpytest("-k", "follow-up")
+    report = json.loads((pytester.path / "apitest-report" / "report.json").read_text())
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    assert item["outcome"] == "failed" and not [n for n in item["notes"] if "is not defined" in n], item
+    (finding,) = [f for f in report["findings"] if f["check"] == "use_after_delete"]
+    assert finding["operation"] == "DELETE /shelves/{shelf_id}/books/{book_id}"
+    shelves = {shlex.split(s)[-1].split("/shelves/")[1].split("/")[0] for s in finding["details"]["steps"]}
+    assert len(shelves) == 1, finding["details"]["steps"]  # made, deleted and read on the same shelf

@@ -1,0 +1,34 @@
+"""What the follow-up checks compare and where they find a created resource's id (real cases from the audits of
+prefect and kinto, docs/audit.md)."""
+
+from __future__ import annotations
+
+from apitest.fuzz import resources
+from apitest.fuzz.resources import ItemResource
+
+BUCKET = ItemResource("/buckets/{id}", "id", "/buckets", "POST /buckets", ("GET /buckets/{id}",), {})
+
+
+def test_a_nested_object_agrees_when_what_both_hold_agrees():
+    # prefect fills a trigger's defaults and mints its id: what the client sent is still all there
+    sent = {"name": "a", "trigger": {"posture": "Reactive"}}
+    read = {"name": "a", "trigger": {"posture": "Reactive", "type": "event", "id": "9f1c"}}
+    assert resources.differences(sent, read) == []
+    twice = resources.differences(
+        {"trigger": {"posture": "Reactive", "id": "1"}}, {"trigger": {"posture": "Reactive", "id": "2"}}
+    )
+    assert twice == []
+    lost = resources.differences({"trigger": {"posture": "Reactive"}}, {"trigger": {"posture": "Proactive"}})
+    assert lost == [("trigger", {"posture": "Reactive"}, {"posture": "Proactive"})]
+    assert resources.differences({"id": 1}, {"id": 2}) == [("id", 1, 2)]  # a top-level id still counts
+
+
+def test_only_the_described_fields_are_compared():
+    assert resources.differences({"a": 1, "b": 2}, {"a": 3, "b": 4}, only={"b"}) == [("b", 2, 4)]
+
+
+def test_a_created_id_is_found_inside_a_data_envelope():
+    assert resources.created_id(BUCKET, {}, {"data": {"id": "x1"}, "permissions": {}}) == "x1"
+    assert resources.created_id(BUCKET, {}, {"id": "top"}) == "top"
+    assert resources.created_id(BUCKET, {"location": "/buckets/b7"}, {}) == "b7"
+    assert resources.created_id(BUCKET, {}, {"data": [1]}) is None
