@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,9 +82,49 @@ class _Deadline:
 _current = threading.local()
 
 
+_PER_SEND = frozenset({"traceparent", "x-request-id", "x-schemathesis-testcaseid"})  # differ on every send
+
+
+class _Recent:
+    """Requests that just went over a limit, and how: Hypothesis replays a failing case to confirm it (twice more),
+    and a request the API could not answer within limits is not sent again (3 x the deadline each time, else)."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failed: OrderedDict[tuple[str, str, int], BaseException] = OrderedDict()
+
+    @staticmethod
+    def key(request: Any) -> tuple[str, str, int]:
+        body = request.body
+        headers = tuple(sorted((k.lower(), v) for k, v in request.headers.items() if k.lower() not in _PER_SEND))
+        return (
+            str(request.method),
+            str(request.url),
+            hash((body.encode() if isinstance(body, str) else body, headers)),
+        )
+
+    def get(self, request: Any) -> BaseException | None:
+        with self._lock:
+            return self._failed.get(self.key(request))
+
+    def add(self, request: Any, exc: BaseException) -> None:
+        with self._lock:
+            self._failed[self.key(request)] = exc
+            while len(self._failed) > self.SIZE:
+                self._failed.popitem(last=False)
+
+
+RECENT = _Recent()
+
+
 def send(original: Any, session: Any, request: Any, **kwargs: Any) -> Any:
     """`original(session, request, **kwargs)` (requests' Session.send) within the limits of the request's URL."""
     outer: _Deadline | None = getattr(_current, "deadline", None)
+    failed = RECENT.get(request)
+    if failed is not None:
+        raise _again(failed)
     deadline = outer or _Deadline(str(request.url))
     limits = deadline.limits
     left = deadline.left()
@@ -93,28 +134,43 @@ def send(original: Any, session: Any, request: Any, **kwargs: Any) -> Any:
     kwargs["stream"] = True
     _current.deadline = deadline
     try:
-        try:
-            response = original(session, request, **kwargs)
-        except requests.exceptions.ConnectTimeout as exc:
-            raise LimitExceeded(
-                f"no connection within {limits.connect_s:g} s (connect_timeout)", "connect_timeout"
-            ) from exc
-        except requests.exceptions.ReadTimeout as exc:
-            if limits.first_byte_s < left:
-                raise LimitExceeded(
-                    f"no response within {limits.first_byte_s:g} s (first_byte_timeout)", "first_byte_timeout"
-                ) from exc
-            raise LimitExceeded(
-                f"no response within {limits.total_s:g} s (request_timeout)", "request_timeout"
-            ) from exc
-        if streamed and EVENT_STREAM in response.headers.get("Content-Type", ""):
-            return response
-        if not response._content_consumed:
-            read_within(response, deadline)
-        return response
+        return _send(original, session, request, deadline, streamed, left, **kwargs)
+    except (LimitExceeded, BrokenBody, requests.exceptions.TooManyRedirects) as exc:
+        RECENT.add(request, exc)
+        raise
     finally:
         if outer is None:
             _current.deadline = None
+
+
+def _again(exc: BaseException) -> BaseException:
+    """The same error as the first time, raised anew (its own traceback)."""
+    if isinstance(exc, LimitExceeded):
+        return LimitExceeded(str(exc), exc.limit)
+    return type(exc)(*exc.args)
+
+
+def _send(
+    original: Any, session: Any, request: Any, deadline: _Deadline, streamed: bool, left: float, **kwargs: Any
+) -> Any:
+    limits = deadline.limits
+    try:
+        response = original(session, request, **kwargs)
+    except requests.exceptions.ConnectTimeout as exc:
+        raise LimitExceeded(
+            f"no connection within {limits.connect_s:g} s (connect_timeout)", "connect_timeout"
+        ) from exc
+    except requests.exceptions.ReadTimeout as exc:
+        if limits.first_byte_s < left:
+            raise LimitExceeded(
+                f"no response within {limits.first_byte_s:g} s (first_byte_timeout)", "first_byte_timeout"
+            ) from exc
+        raise LimitExceeded(f"no response within {limits.total_s:g} s (request_timeout)", "request_timeout") from exc
+    if streamed and EVENT_STREAM in response.headers.get("Content-Type", ""):
+        return response
+    if not response._content_consumed:
+        read_within(response, deadline)
+    return response
 
 
 def read_within(response: Any, deadline: _Deadline) -> None:

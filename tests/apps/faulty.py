@@ -16,6 +16,7 @@ never hangs up does not keep it busy forever.
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
@@ -61,10 +62,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         name = self.path.split("?", 1)[0].strip("/")
         self.server.hits[name] += 1
+        started = time.monotonic()
         try:
             getattr(self, "_" + name.replace("-", "_").replace(".", "_"), self._missing)()
         except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             self.close_connection = True
+        finally:
+            # how long the request held the server: until the client hung up (or the answer was sent)
+            self.server.held.setdefault(name, []).append(time.monotonic() - started)
 
     def _send(self, status: int, body: bytes, **headers: str) -> None:
         self.send_response(status)
@@ -95,8 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             self.wfile.flush()
             sent += len(piece)
-            if pause:
-                time.sleep(pause)
+            if pause and not self._wait_while_connected(pause):
+                break
         self.close_connection = True
 
     def _endless(self) -> None:
@@ -111,12 +116,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "100")
         self.end_headers()
         self.wfile.flush()
-        self.server.closing.wait(LIMIT_S)
+        self._wait_while_connected(LIMIT_S)
         self.close_connection = True
 
     def _slow_start(self) -> None:
-        self.server.closing.wait(30.0)
-        self._ok()
+        if self._wait_while_connected(30.0):
+            self._ok()
+
+    def _wait_while_connected(self, seconds: float) -> bool:
+        """Wait `seconds` (or until the server closes); False as soon as the client hangs up."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.server.closing.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                self.close_connection = True
+                return False
+        return True
 
     def _big(self) -> None:
         self.send_response(200)
@@ -149,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(302, b"", Location="/redirect-loop")
 
     def _redirect_off(self) -> None:
-        self._send(302, b"", Location="http://0.0.0.0:1/elsewhere")
+        self._send(302, b"", Location=self.server.redirect_off_to)
 
 
 class _Server(ThreadingHTTPServer):
@@ -159,6 +174,8 @@ class _Server(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.hits: Counter[str] = Counter()
+        self.held: dict[str, list[float]] = {}
+        self.redirect_off_to = "http://0.0.0.0:1/elsewhere"  # 0.0.0.0 is this machine on Linux, yet not loopback
         self.closing = threading.Event()
 
 
@@ -173,6 +190,18 @@ class FaultyServer:
     @property
     def hits(self) -> Counter[str]:
         return self._server.hits
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def redirect_off_to(self, url: str) -> None:
+        self._server.redirect_off_to = url
+
+    @property
+    def held(self) -> dict[str, list[float]]:
+        """Seconds each request of a fault held the server, in order."""
+        return self._server.held
 
     def __enter__(self) -> FaultyServer:
         self._thread.start()
