@@ -62,6 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         name = self.path.split("?", 1)[0].strip("/")
         self.server.hits[name] += 1
+        self.server.authorization.add(self.headers.get("Authorization") or "")
         started = time.monotonic()
         try:
             getattr(self, "_" + name.replace("-", "_").replace(".", "_"), self._missing)()
@@ -175,6 +176,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.hits: Counter[str] = Counter()
         self.held: dict[str, list[float]] = {}
+        self.authorization: set[str] = set()  # every Authorization header received ("" for none)
         self.redirect_off_to = "http://0.0.0.0:1/elsewhere"  # 0.0.0.0 is this machine on Linux, yet not loopback
         self.closing = threading.Event()
 
@@ -194,6 +196,10 @@ class FaultyServer:
     @property
     def port(self) -> int:
         return int(self._server.server_address[1])
+
+    @property
+    def authorization(self) -> set[str]:
+        return self._server.authorization
 
     def redirect_off_to(self, url: str) -> None:
         self._server.redirect_off_to = url
