@@ -29,7 +29,7 @@ from schemathesis.engine import events, from_schema
 
 from .. import correlation, credentials
 from ..credentials import Users
-from ..errors import SpecLoadError, TargetError
+from ..errors import ConfigError, SpecLoadError, TargetError, did_you_mean
 from ..redact import REQUEST_BODY_LIMIT, truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
@@ -206,6 +206,7 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
 
     data = config_dict(suite, base_url, phases)
     fuzz = suite.fuzz
+    _check_names(suite)
     first_byte = fuzz.first_byte_timeout if fuzz.first_byte_timeout is not None else fuzz.request_timeout
     deadlines.register(
         base_url,
@@ -231,6 +232,22 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
         if users_file is not None:
             _remove(users_file)  # read while the schema was built: the credentials leave the disk at once
     return schema
+
+
+def _check_names(suite: Suite) -> None:
+    """A check name that names no check is a mistake, not a check turned off: a typo would leave a run that checks
+    nothing and passes."""
+    from schemathesis.checks import CHECKS
+    from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers the OpenAPI checks
+
+    known = sorted({*CHECKS.get_all_names(), *OWN_CHECKS, "max_response_time"})
+    for key in ("checks", "exclude_checks"):
+        for name in getattr(suite.fuzz, key):
+            if name != "all" and name not in known:
+                raise ConfigError(
+                    f"{suite.file} [fuzz] {key}: unknown check {name!r}.{did_you_mean(name, known)} "
+                    f"Checks: all, {', '.join(known)}."
+                )
 
 
 def _users_file(suite: Suite) -> str:
