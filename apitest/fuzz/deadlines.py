@@ -13,8 +13,11 @@ and a redirect loop, into a finding on the operation (`over_limit`). Limits are 
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +83,38 @@ class _Deadline:
 
 
 _current = threading.local()
+# Every connection a fuzz request opened, while it lives: `abort_all()` shuts them down when a run is interrupted, so
+# that a request waiting on a stalled API ends at once instead of at its deadline.
+_SOCKETS: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+_SOCKETS_LOCK = threading.Lock()
+
+
+def _track_connections() -> None:
+    from urllib3.util import connection
+
+    original = connection.create_connection
+    if getattr(original, "_apitest", False):
+        return
+
+    def create_connection(*args: Any, **kwargs: Any) -> socket.socket:
+        sock = original(*args, **kwargs)
+        if getattr(_current, "deadline", None) is not None:
+            with _SOCKETS_LOCK:
+                _SOCKETS.add(sock)
+        return sock
+
+    create_connection._apitest = True  # type: ignore[attr-defined]
+    connection.create_connection = create_connection
+
+
+def abort_all() -> int:
+    """Shut down every open connection of a fuzz request (the run is stopping); returns how many."""
+    with _SOCKETS_LOCK:
+        sockets = list(_SOCKETS)
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    return len(sockets)
 
 
 _PER_SEND = frozenset({"traceparent", "x-request-id", "x-schemathesis-testcaseid"})  # differ on every send
@@ -121,6 +156,7 @@ RECENT = _Recent()
 
 def send(original: Any, session: Any, request: Any, **kwargs: Any) -> Any:
     """`original(session, request, **kwargs)` (requests' Session.send) within the limits of the request's URL."""
+    _track_connections()
     outer: _Deadline | None = getattr(_current, "deadline", None)
     failed = RECENT.get(request)
     if failed is not None:
