@@ -460,7 +460,7 @@ class SuiteRun:
                 key = self._sink(event.label if event.related_to_operation else STATEFUL_PHASE)
                 phase = getattr(getattr(event, "phase", None), "value", "") or self._phase
                 self._runs[key].problems.append(f"{phase}: stopped at {limit[0]}")
-                _add(self._runs[key], self._seen[key], _over_limit(event, *limit))
+                _add(self._runs[key], self._seen[key], _over_limit(event, *limit, users=self._users))
                 return
             if _connection_failed(event.value) and _answers(self._schema.get_base_url()):
                 # The API is up, so it dropped this one request (e.g. it crashed on it): a finding, as the
@@ -594,7 +594,20 @@ LIMIT_TITLES = {
 }
 
 
-def _over_limit(event: events.NonFatalError, limit: str, message: str) -> Finding:
+def _over_limit(event: events.NonFatalError, limit: str, message: str, users: Users | None = None) -> Finding:
+    request = _request_of(event.value)
+    exchange = None
+    if request is not None:
+        headers = {k: str(v) for k, v in request.headers.items()}
+        body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body
+        exchange = Exchange(
+            method=str(request.method),
+            url=str(request.url),
+            request_headers=headers,
+            request_body=truncate(body, REQUEST_BODY_LIMIT) if body else None,
+            status=None,
+            user=credentials.who(headers, users) if users else "",
+        )
     return Finding(
         source=Source.FUZZ,
         check=deadlines.CHECK,
@@ -604,16 +617,29 @@ def _over_limit(event: events.NonFatalError, limit: str, message: str) -> Findin
         # a response that never ends, or ends broken, fails every client: worse than a body over a cap
         severity=Severity.MEDIUM if limit == "max_response_size" else Severity.HIGH,
         curl=event.info.code_sample or _curl_of(event.value),
+        exchange=exchange,
         details={"limit": limit},
     )
+
+
+def _request_of(exc: BaseException | None) -> Any:
+    """The request an exception of requests (or what caused it) was about, if it says."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        request = getattr(exc, "request", None)
+        if request is not None and getattr(request, "url", None):
+            return request
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _curl_of(exc: BaseException) -> str | None:
     """A curl line for the request an exception of requests was about (the engine gives none for some errors)."""
     import shlex
 
-    request = getattr(exc, "request", None)
-    if request is None or not getattr(request, "url", None):
+    request = _request_of(exc)
+    if request is None:
         return None
     headers = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in request.headers.items())
     return " ".join(part for part in ("curl -X", request.method, headers, shlex.quote(str(request.url))) if part)

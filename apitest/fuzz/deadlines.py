@@ -156,9 +156,21 @@ RECENT = _Recent()
 
 def send(original: Any, session: Any, request: Any, **kwargs: Any) -> Any:
     """`original(session, request, **kwargs)` (requests' Session.send) within the limits of the request's URL."""
+    return _bounded(original, session, request, kwargs, remember=True)
+
+
+class BoundedSession(requests.Session):
+    """A requests session whose every request is within the limits registered for its URL (`apitest replay`); a
+    request is always sent, even one that went over a limit before."""
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        return _bounded(requests.Session.send, self, request, kwargs, remember=False)
+
+
+def _bounded(original: Any, session: Any, request: Any, kwargs: dict[str, Any], *, remember: bool) -> Any:
     _track_connections()
     outer: _Deadline | None = getattr(_current, "deadline", None)
-    failed = RECENT.get(request)
+    failed = RECENT.get(request) if remember else None
     if failed is not None:
         raise _again(failed)
     deadline = outer or _Deadline(str(request.url))
@@ -172,7 +184,10 @@ def send(original: Any, session: Any, request: Any, **kwargs: Any) -> Any:
     try:
         return _send(original, session, request, deadline, streamed, left, **kwargs)
     except (LimitExceeded, BrokenBody, requests.exceptions.TooManyRedirects) as exc:
-        RECENT.add(request, exc)
+        if getattr(exc, "request", None) is None:
+            exc.request = request  # what was sent, for the finding's evidence and `apitest replay`
+        if remember:
+            RECENT.add(request, exc)
         raise
     finally:
         if outer is None:

@@ -5,6 +5,8 @@ run ends within a bound however the API behaves; `max_duration` bounds the whole
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -163,3 +165,23 @@ def test_a_request_that_went_over_a_limit_is_not_sent_again(bounded):
     with pytest.raises(deadlines.LimitExceeded):  # another request is sent
         _Session().get(bounded.url + "/stall?n=2", headers={"X-Other": "1"})
     assert bounded.hits["stall"] == 2
+
+
+def test_a_replayed_limit_finding_still_fails_naming_the_limit_within_the_deadline(tmp_path):
+    with FaultyServer() as server:
+        with Run(faulty_suite(tmp_path, server.url, ("ok", "trickle"))) as run:
+            assert run.wait(timeout=120) == 1, run.output[-3000:]
+        (finding,) = [f for f in run.report()["findings"] if f["check"] == deadlines.CHECK]
+        started = time.monotonic()
+        replay = subprocess.run(
+            [sys.executable, "-m", "apitest", "replay", "apitest-report/report.json", finding["fingerprint"]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        took = time.monotonic() - started
+    assert replay.returncode == 1, replay.stdout + replay.stderr
+    assert "FAILS" in replay.stdout and "over a limit again" in replay.stdout and "request_timeout" in replay.stdout
+    assert took < 60
+    assert server.hits["trickle"] >= 2  # the replay sent it again (a run's memory of a failed request is its own)
