@@ -128,7 +128,9 @@ class _Recent:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._failed: OrderedDict[tuple[str, str, int], BaseException] = OrderedDict()
+        # what to raise again: the class, its message and the limit; never the exception itself, whose traceback
+        # would keep the body read so far (up to max_response_size) alive
+        self._failed: OrderedDict[tuple[str, str, int], tuple[type[BaseException], str, str]] = OrderedDict()
 
     @staticmethod
     def key(request: Any) -> tuple[str, str, int]:
@@ -142,11 +144,15 @@ class _Recent:
 
     def get(self, request: Any) -> BaseException | None:
         with self._lock:
-            return self._failed.get(self.key(request))
+            found = self._failed.get(self.key(request))
+        if found is None:
+            return None
+        kind, message, limit = found
+        return LimitExceeded(message, limit) if kind is LimitExceeded else kind(message)
 
     def add(self, request: Any, exc: BaseException) -> None:
         with self._lock:
-            self._failed[self.key(request)] = exc
+            self._failed[self.key(request)] = (type(exc), str(exc), getattr(exc, "limit", ""))
             while len(self._failed) > self.SIZE:
                 self._failed.popitem(last=False)
 
@@ -172,7 +178,7 @@ def _bounded(original: Any, session: Any, request: Any, kwargs: dict[str, Any], 
     outer: _Deadline | None = getattr(_current, "deadline", None)
     failed = RECENT.get(request) if remember else None
     if failed is not None:
-        raise _again(failed)
+        raise failed
     deadline = outer or _Deadline(str(request.url))
     limits = deadline.limits
     left = deadline.left()
@@ -192,13 +198,6 @@ def _bounded(original: Any, session: Any, request: Any, kwargs: dict[str, Any], 
     finally:
         if outer is None:
             _current.deadline = None
-
-
-def _again(exc: BaseException) -> BaseException:
-    """The same error as the first time, raised anew (its own traceback)."""
-    if isinstance(exc, LimitExceeded):
-        return LimitExceeded(str(exc), exc.limit)
-    return type(exc)(*exc.args)
 
 
 def _send(
