@@ -228,12 +228,14 @@ class FollowUps:
                             f"{check.__name__.strip('_')} on {resource.template}: {type(exc).__name__}: {exc}"
                         )
         for label in self.exemplars.by_label:
-            with self._sequence(), contextlib.suppress(_Skip):
-                self._created_then_read(label)
-            with self._sequence(), contextlib.suppress(_Skip):
-                self._idempotency_key(label)
-            with self._sequence(), contextlib.suppress(_Skip):
-                self._auth_error_leak(label)
+            for follow in (self._created_then_read, self._idempotency_key, self._auth_error_leak):
+                with self._sequence():
+                    try:
+                        follow(label)
+                    except _Skip:
+                        pass
+                    except Exception as exc:  # e.g. a response over a limit (deadlines.py): a note, not a crash
+                        self.notes.append(f"{follow.__name__.strip('_')} on {label}: {type(exc).__name__}: {exc}")
 
     # -- checks ------------------------------------------------------------------------------------------------
 

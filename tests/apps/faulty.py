@@ -8,6 +8,7 @@ Each fault is one GET operation of its spec (`GET /openapi.json`), documented as
     /reset         the connection closed unanswered /invalid-json  a body that is not JSON
     /invalid-utf8  JSON with bytes that are not UTF-8   /wrong-length  Content-Length larger than the body
     /redirect-loop a redirect to itself             /redirect-off   a redirect to another address (0.0.0.0:1)
+    /guarded       /ok with an Authorization header, /stall without (not in FAULTS: its spec declares security)
 
 Every loop of the server is bounded (at most `LIMIT_S` seconds or `LIMIT_BYTES` per response), so a client that
 never hangs up does not keep it busy forever.
@@ -150,6 +151,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         self.close_connection = True
         self.connection.close()
+
+    def _guarded(self) -> None:
+        """Answers with credentials; stalls without them (a gateway that holds anonymous callers)."""
+        if self.headers.get("Authorization"):
+            self._ok()
+        else:
+            self._stall()
 
     def _invalid_json(self) -> None:
         self._send(200, b'{"ok": tru')

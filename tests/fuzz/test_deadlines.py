@@ -186,3 +186,23 @@ def test_a_replayed_limit_finding_still_fails_naming_the_limit_within_the_deadli
     assert "FAILS" in replay.stdout and "over a limit again" in replay.stdout and "request_timeout" in replay.stdout
     assert took < 60
     assert server.hits["trickle"] >= 2  # the replay sent it again (a run's memory of a failed request is its own)
+
+
+def test_a_follow_up_request_over_a_limit_is_a_note_not_a_crash(tmp_path):
+    document = spec(("guarded",))
+    document["components"] = {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "Authorization"}}}
+    document["security"] = [{"key": []}]
+    (tmp_path / "openapi.json").write_text(json.dumps(document))
+    with FaultyServer() as server:
+        (tmp_path / "apitest.toml").write_text(
+            f'spec = "openapi.json"\nbase_url = "{server.url}"\n[auth.headers]\nAuthorization = "Bearer k-1234"\n'
+            f'[fuzz]\nmax_examples = 3\nseed = 1\nphases = ["examples", "fuzzing"]\n{LIMITS}'
+        )
+        with Run(tmp_path) as run:
+            run.wait(timeout=120)
+        anonymous = server.hits["guarded"]
+    assert anonymous and not TRACEBACK.search(run.output), run.output[-3000:]
+    items = {i["name"]: i for i in run.report()["items"]}
+    follow = items["follow-up"]
+    assert follow["outcome"] != "error" and not follow["error"], follow
+    assert any("request_timeout" in note for note in follow["notes"]), follow
