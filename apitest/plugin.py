@@ -9,6 +9,7 @@ import dataclasses
 import os
 import random
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -329,7 +330,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if session.testsfailed <= known:
             session.exitstatus = pytest.ExitCode.OK
     result.meta = dataclasses.replace(result.meta, exit_status=int(session.exitstatus))
-    state.written = write_reports(result, state.report_dir, state.formats)
+    try:
+        state.written = write_reports(result, state.report_dir, state.formats)
+    except OSError as exc:
+        # The folder went away or became unwritable during the run: the results are not lost, they go elsewhere.
+        fallback = Path(tempfile.mkdtemp(prefix="apitest-report-"))
+        result.meta = dataclasses.replace(result.meta, exit_status=int(pytest.ExitCode.USAGE_ERROR))
+        state.written = write_reports(result, fallback, state.formats)
+        state.unwritable = (
+            f"report folder {state.report_dir}: cannot write the report there ({exc.strerror or exc}); "
+            f"it was written to {fallback} instead. Choose a folder you can write to (--apitest-report-dir, or report_dir)."
+        )
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     append_step_summary(result)
 
 
@@ -371,6 +383,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("apitest")
     for line, markup in summary_lines(state.result, state.written):
         terminalreporter.write_line(line, **markup)
+    if state.unwritable:
+        terminalreporter.write_line(f"ERROR: apitest: {state.unwritable}", red=True, bold=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -8,7 +8,9 @@ What is masked, always with one marker (`MASK`):
 * the values of headers whose name says they carry a credential (`Authorization`, `Cookie`, `X-API-Key`,
   `*-Token`, ...), in header tables and in curl `-H` arguments: by header *name* only, so an ordinary body field
   such as `author` stays visible;
-* a password in a URL's userinfo (`https://user:pw@host`), and schemathesis's own "[Filtered]" marker.
+* a password in a URL's userinfo (`https://user:pw@host`), and schemathesis's own "[Filtered]" marker;
+* the value of a query parameter whose name says it carries a credential (`token`, `access_token`, `api_key`,
+  `password`, `secret`, `key`, `sig`...), in any URL: recorded requests, curl lines, Location headers, messages.
 
 The recorder (`recorder.Recorder`) passes every record through `Redactor.record`, so every output (report.json,
 report.html, summary.md, junit.xml, the terminal) is built from masked data.
@@ -22,7 +24,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 MASK = "[REDACTED]"
 MIN_SECRET = 3  # shorter values would mask ordinary text
@@ -36,6 +38,14 @@ SENSITIVE_HEADER = re.compile(
 _CURL_HEADER = re.compile(r"(?P<q>['\"])(?P<name>[A-Za-z0-9_-]+): (?P<value>[^'\"]*)(?P=q)")
 _USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@'\"]*):(?P<password>[^/\s@'\"]+)@", re.I)
 _SCHEMES = ("Bearer ", "Basic ", "Token ", "Digest ")
+# Query parameters whose name says they carry a credential (`?api_key=...`, `&access_token=...`, a signed URL's
+# `X-Amz-Signature`); their values are masked in any URL, wherever it appears.
+SECRET_QUERY_NAME = re.compile(
+    r"^(?:[\w.-]*[-_.]?(?:token|secret|password|passwd|pwd|apikey|api[-_]key|access[-_]key|private[-_]key"
+    r"|signature|credentials?)|key|sig|session|sessionid)$",
+    re.IGNORECASE,
+)
+_QUERY_PARAM = re.compile(r"(?P<lead>[?&;](?:amp;)?)(?P<name>[\w.%-]{1,64})=(?P<value>[^&#\s'\"<>]+)")
 
 R = TypeVar("R")
 
@@ -85,6 +95,8 @@ class Redactor:
             text = text.replace("[Filtered]", MASK).replace("%5BFiltered%5D", quote(MASK, safe=""))
         if "://" in text and "@" in text:
             text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+        if "=" in text and ("?" in text or "&" in text):
+            text = _QUERY_PARAM.sub(_mask_query_param, text)
         if "-H" in text or "--header" in text:
             text = _CURL_HEADER.sub(self._mask_curl_header, text)
         return text
@@ -124,6 +136,17 @@ class Redactor:
         return value
 
 
+def _mask_query_param(match: re.Match[str]) -> str:
+    if match["value"] == MASK or SECRET_QUERY_NAME.match(unquote(match["name"])) is None:
+        return match[0]
+    return f"{match['lead']}{match['name']}={MASK}"
+
+
+def query_secrets(url: str) -> list[str]:
+    """The values of `url`'s query parameters whose name says they carry a credential."""
+    return [v for k, v in parse_qsl(urlsplit(url).query) if v and SECRET_QUERY_NAME.match(k)]
+
+
 # Evidence is cut at 4 KiB; a request's body is kept whole up to 64 KiB, since `apitest replay` sends it again.
 REQUEST_BODY_LIMIT = 65536
 
@@ -134,4 +157,12 @@ def truncate(text: str | None, limit: int = 4096) -> str | None:
     return text[:limit] + f"... [{len(text) - limit} more characters]"
 
 
-__all__ = ["MASK", "REQUEST_BODY_LIMIT", "SENSITIVE_HEADER", "Redactor", "truncate"]
+__all__ = [
+    "MASK",
+    "REQUEST_BODY_LIMIT",
+    "SECRET_QUERY_NAME",
+    "SENSITIVE_HEADER",
+    "Redactor",
+    "query_secrets",
+    "truncate",
+]

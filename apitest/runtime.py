@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from .errors import ConfigError, TargetError
 from .recorder import Recorder
+from .redact import query_secrets
 from .refs import import_ref
 from .results import Record, SuiteSetup
 from .settings import Given, Origin, Suite, resolve_suite
@@ -63,6 +64,9 @@ class Runtime:
     def _read(self, path: Path) -> Suite:
         suite = resolve_suite(path, self.given)
         self.recorder.redactor.add(suite.secrets)
+        # ?api_key=... in a configured URL: masked by name in any URL, and as a value wherever else it shows
+        urls = (suite.base_url, suite.spec, *suite.contracts.pacts)
+        self.recorder.redactor.add([value for url in urls if url and "?" in url for value in query_secrets(url)])
         self.recorder.redactor.add_header_names([*suite.auth.headers, *suite.auth.secondary.headers])
         origin = suite.origin("fuzz.seed")
         if suite.fuzz.seed is None:  # every run is repeatable: the seed chosen for it is used and recorded

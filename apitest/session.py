@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import platform
 import shutil
 import sys
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .errors import ConfigError
 from .recorder import merge
 from .results import RunMeta, RunResult
 
@@ -23,13 +25,37 @@ class Session:
     started: float = field(default_factory=time.time)
     result: RunResult | None = None
     written: list[Path] = field(default_factory=list)
+    unwritable: str = ""  # why the report went to another folder than report_dir, and which
 
     @property
     def records(self) -> Path:
         return self.report_dir / ".records"
 
     def reset(self) -> None:
+        self.check_writable()
         shutil.rmtree(self.records, ignore_errors=True)
+
+    def check_writable(self) -> None:
+        """ConfigError, naming the folder and the fix, if the report folder cannot be made or written to.
+
+        Checked before anything runs, and without making the folder: a run that collects no suite leaves none.
+        """
+        folder = self.report_dir.absolute()
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        problem = None
+        if existing is None:
+            problem = "none of its parent folders exists"
+        elif not existing.is_dir():
+            problem = f"{existing} is a file" if existing != folder else "it is a file"
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            problem = f"{existing} is not writable" if existing != folder else "it is not writable"
+        elif existing == folder and self.records.exists() and not os.access(self.records, os.W_OK | os.X_OK):
+            problem = f"{self.records} is not writable"
+        if problem is not None:
+            raise ConfigError(
+                f"report folder {self.report_dir}: cannot write the report there ({problem}); "
+                "choose a folder you can write to (--apitest-report-dir, or report_dir)."
+            )
 
     def finish(self, exit_status: int, complete: bool) -> RunResult:
         result = merge(self.records, self.meta(exit_status, complete))

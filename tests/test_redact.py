@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from apitest.redact import MASK, Redactor, truncate
+import pytest
+
+from apitest.redact import MASK, Redactor, query_secrets, truncate
 from apitest.results import Exchange, Finding, ItemResult, Outcome, RunError, Source
 
 
@@ -56,3 +58,26 @@ def test_encoded_forms_and_one_marker():
 def test_truncate():
     assert truncate("a" * 10, 4) == "aaaa... [6 more characters]"
     assert truncate("abc", 4) == "abc"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("http://h/x?access_token=abc123&page=2", "http://h/x?access_token=[REDACTED]&page=2"),
+        ("curl -X GET 'http://h/x?api_key=k1&q=monkey'", "curl -X GET 'http://h/x?api_key=[REDACTED]&q=monkey'"),
+        ("/x?token=t1&password=p1&secret=s1", "/x?token=[REDACTED]&password=[REDACTED]&secret=[REDACTED]"),
+        ("Location: /ok?id=3&amp;client_secret=c1", "Location: /ok?id=3&amp;client_secret=[REDACTED]"),
+        ("/x?monkey=banana&X-Amz-Signature=abcd", "/x?monkey=banana&X-Amz-Signature=[REDACTED]"),
+        ("https://h/a?key=zz#top", "https://h/a?key=[REDACTED]#top"),
+        ("/search?q=token&page=1&sort=asc", "/search?q=token&page=1&sort=asc"),  # the value "token" is no secret
+        ("http://bob:hunter22@h:80/?apiKey=K9", "http://bob:[REDACTED]@h:80/?apiKey=[REDACTED]"),
+    ],
+)
+def test_credentials_in_urls_are_masked_wherever_a_url_shows(text, masked):
+    assert Redactor().text(text) == masked
+
+
+def test_a_secret_in_a_configured_url_is_masked_as_a_value_too():
+    redactor = Redactor(query_secrets("https://h/openapi.json?access_token=tok-77&v=2"))
+    assert query_secrets("https://h/?token=a&page=2&api_key=b") == ["a", "b"]
+    assert redactor.text('{"echo": "tok-77"}') == '{"echo": "[REDACTED]"}'

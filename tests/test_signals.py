@@ -15,6 +15,7 @@ import pytest
 
 from apitest.signals import Interruption
 
+from .apps.faulty import FaultyServer, spec
 from .runs import TRACEBACK, Run, report_files
 
 SECRET = "sekrit-token-4242"
@@ -146,7 +147,7 @@ def contract_suite(folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_during_pact_verification(tmp_path, signum):
     with Run(contract_suite(tmp_path), "-s") as run:
         run.wait_until("the verifier in a provider state", lambda: "in the state handler" in run.output)
@@ -158,7 +159,7 @@ def test_a_signal_during_pact_verification(tmp_path, signum):
             assert code == -signal.SIGKILL
             return
         assert code == 2
-        report = assert_interrupted_report(run, "SIGTERM")
+        report = assert_interrupted_report(run, signal.Signals(signum).name)
         assert len(report["items"]) == 2
         assert_clean(run)
 
@@ -249,3 +250,23 @@ def test_an_xdist_worker_killed_mid_item_leaves_its_item_named_lost_and_the_run_
         for item in report["items"]:
             assert item["outcome"] != "passed" or item["cases"] > 0, item
         assert run.survivors() == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_fuzz_request_waits_on_a_stalled_api_ends_the_run_at_once(tmp_path, signum):
+    # The request's own deadline is 60 s away: the run must not wait for it.
+    with FaultyServer() as api:
+        (tmp_path / "openapi.json").write_text(json.dumps(spec(("stall",))))
+        (tmp_path / "apitest.toml").write_text(
+            f'spec = "openapi.json"\nbase_url = "{api.url}"\n'
+            '[fuzz]\nmax_examples = 5\nseed = 1\nphases = ["examples", "fuzzing"]\nrequest_timeout = 60\n'
+        )
+        with Run(tmp_path) as run:
+            run.wait_until("a request held by the stalled API", lambda: api.hits["stall"] >= 1)
+            time.sleep(0.5)
+            started = time.monotonic()
+            run.signal(signum)
+            assert run.wait(timeout=60) == 2
+            assert time.monotonic() - started < 30, "the run waited for the request's deadline"
+            assert_interrupted_report(run, signal.Signals(signum).name)
+            assert run.survivors() == []

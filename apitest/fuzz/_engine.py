@@ -29,11 +29,11 @@ from schemathesis.engine import events, from_schema
 
 from .. import correlation, credentials
 from ..credentials import Users
-from ..errors import SpecLoadError, TargetError
+from ..errors import ConfigError, SpecLoadError, TargetError, did_you_mean
 from ..redact import REQUEST_BODY_LIMIT, truncate
 from ..results import Exchange, Finding, Severity, Source
 from ..settings import PHASES, STATEFUL_PHASE, STATELESS_PHASES, Suite
-from . import practice
+from . import deadlines, practice
 from ._followup import CHECKS as FOLLOW_UP_CHECKS, FOLLOW_UPS, Exemplars
 from ._generation_cache import GENERATION_CACHE
 from .determinism import LOCAL_CONSTANTS
@@ -92,7 +92,7 @@ class _Transport:
                 return original(session, request, **kwargs)
             correlation.stamp(request.headers)
             transport._wait()
-            response = original(session, request, **kwargs)
+            response = deadlines.send(original, session, request, **kwargs)  # within the suite's limits
             transport._heed(response.status_code, response.headers.get("Retry-After"))
             return response
 
@@ -205,6 +205,15 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
     from schemathesis.core.errors import InvalidSchema, LoaderError
 
     data = config_dict(suite, base_url, phases)
+    fuzz = suite.fuzz
+    _check_names(suite)
+    first_byte = fuzz.first_byte_timeout if fuzz.first_byte_timeout is not None else fuzz.request_timeout
+    deadlines.register(
+        base_url,
+        deadlines.Limits(
+            fuzz.connect_timeout, min(first_byte, fuzz.request_timeout), fuzz.request_timeout, fuzz.max_response_size
+        ),
+    )
     users_file = None
     if suite.auth.secondary.headers:
         # Two users: schemathesis's object_level_authorization replays one user's reads as the other (its [auth.wfc]
@@ -223,6 +232,22 @@ def build_schema(document: dict[str, Any], suite: Suite, base_url: str, phases: 
         if users_file is not None:
             _remove(users_file)  # read while the schema was built: the credentials leave the disk at once
     return schema
+
+
+def _check_names(suite: Suite) -> None:
+    """A check name that names no check is a mistake, not a check turned off: a typo would leave a run that checks
+    nothing and passes."""
+    from schemathesis.checks import CHECKS
+    from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers the OpenAPI checks
+
+    known = sorted({*CHECKS.get_all_names(), *OWN_CHECKS, "max_response_time"})
+    for key in ("checks", "exclude_checks"):
+        for name in getattr(suite.fuzz, key):
+            if name != "all" and name not in known:
+                raise ConfigError(
+                    f"{suite.file} [fuzz] {key}: unknown check {name!r}.{did_you_mean(name, known)} "
+                    f"Checks: all, {', '.join(known)}."
+                )
 
 
 def _users_file(suite: Suite) -> str:
@@ -304,9 +329,16 @@ class SuiteRun:
         practice: Practice | None = None,
         users: Users | None = None,
         pause: float = 0.0,
+        max_duration: float | None = None,
     ) -> None:
         self._practice = practice
         self._pause = pause
+        # [fuzz] max_duration: the engine is told to stop once it has run this long; what it had not been through is
+        # an item error naming the setting.
+        self._max_duration = max_duration
+        self._timer: threading.Timer | None = None
+        self.timed_out = False
+        self._cut: frozenset[str] = frozenset()  # what the engine had not been through when time was up
         self._users: Users = users or {}
         # Requests the API accepted, per operation: what the follow-up checks start from once the engine is done.
         self.exemplars = Exemplars()
@@ -352,6 +384,14 @@ class SuiteRun:
         if self._fatal is not None:
             raise EngineError(str(self._fatal)) from self._fatal
         run = self._runs[key]
+        if key in self._cut:
+            note = (
+                f"the suite's fuzz run reached max_duration ({self._max_duration:g} s) before this was through every "
+                "phase; raise [fuzz] max_duration or lower max_examples"
+            )
+            if not run.findings:
+                raise EngineError(note)
+            run.problems.append(note)
         if key in self._errors and not run.statuses.get(key) and not run.findings:
             raise self._errors[key]  # nothing of the operation could be tested
         return self._runs[key]
@@ -364,6 +404,7 @@ class SuiteRun:
         if self._stream is not None and not self._finished:
             self._finish()
             self._stream.stop()
+            deadlines.abort_all()  # a request waiting on the API ends now, not at its deadline
             for _ in self._stream:
                 pass
 
@@ -377,6 +418,10 @@ class SuiteRun:
             TRANSPORT.active += 1
             TRANSPORT.pause = self._pause
             self._stream = from_schema(self._schema).execute()
+            if self._max_duration is not None:
+                self._timer = threading.Timer(self._max_duration, self._time_up)
+                self._timer.daemon = True
+                self._timer.start()
         started = time.perf_counter()
         try:
             event = next(self._stream)
@@ -399,7 +444,7 @@ class SuiteRun:
             self._report()
         elif self._current is not None:  # phase changes, errors, the end: the item pulling waited for them
             self._runs[self._current].busy_s += spent
-        if isinstance(event, events.Interrupted):
+        if isinstance(event, events.Interrupted) and not self.timed_out:
             # schemathesis turns a KeyboardInterrupt (Ctrl-C, or SIGTERM/SIGHUP through apitest.signals) into this
             # event and winds down; the run must end as interrupted, not go on to judge what is left as passed.
             raise KeyboardInterrupt("the engine was interrupted")
@@ -409,6 +454,14 @@ class SuiteRun:
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value == self._final_phase:
             self._done.update(self._labels)
         elif isinstance(event, events.NonFatalError):
+            limit = deadlines.over_limit(event.value)
+            if limit is not None:
+                # The API answered too slowly, too much, or broke off: a finding on the operation, never a hang.
+                key = self._sink(event.label if event.related_to_operation else STATEFUL_PHASE)
+                phase = getattr(getattr(event, "phase", None), "value", "") or self._phase
+                self._runs[key].problems.append(f"{phase}: stopped at {limit[0]}")
+                _add(self._runs[key], self._seen[key], _over_limit(event, *limit, users=self._users))
+                return
             if _connection_failed(event.value) and _answers(self._schema.get_base_url()):
                 # The API is up, so it dropped this one request (e.g. it crashed on it): a finding, as the
                 # schemathesis CLI reports it, and the run goes on.
@@ -441,7 +494,15 @@ class SuiteRun:
                 _add(self._runs[key], self._seen[key], finding)
             self._finish()
 
+    def _time_up(self) -> None:
+        if self._stream is not None and not self._finished:
+            self._cut = frozenset(k for k in list(self._runs) if k not in self._done and k != FOLLOW_UPS)
+            self.timed_out = True
+            self._stream.stop()
+
     def _finish(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         self._done.add(FOLLOW_UPS)
         if not self._finished and self._stream is not None:
             QUIET_GC.end()
@@ -536,6 +597,67 @@ def _dropped(event: events.NonFatalError) -> Finding:
         severity=Severity.CRITICAL,
         curl=event.info.code_sample,
     )
+
+
+LIMIT_TITLES = {
+    "connect_timeout": "No connection within the connect timeout",
+    "first_byte_timeout": "No response within the first-byte timeout",
+    "request_timeout": "Response not complete within the request timeout",
+    "max_response_size": "Response body over the size cap",
+    "complete_body": "Response body broke off",
+    "max_redirects": "Redirect loop",
+}
+
+
+def _over_limit(event: events.NonFatalError, limit: str, message: str, users: Users | None = None) -> Finding:
+    request = _request_of(event.value)
+    exchange = None
+    if request is not None:
+        headers = {k: str(v) for k, v in request.headers.items()}
+        body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body
+        exchange = Exchange(
+            method=str(request.method),
+            url=str(request.url),
+            request_headers=headers,
+            request_body=truncate(body, REQUEST_BODY_LIMIT) if body else None,
+            status=None,
+            user=credentials.who(headers, users) if users else "",
+        )
+    return Finding(
+        source=Source.FUZZ,
+        check=deadlines.CHECK,
+        operation=event.label if event.related_to_operation else None,
+        title=LIMIT_TITLES.get(limit, f"Response over {limit}"),
+        message=message[:1000],
+        # a response that never ends, or ends broken, fails every client: worse than a body over a cap
+        severity=Severity.MEDIUM if limit == "max_response_size" else Severity.HIGH,
+        curl=event.info.code_sample or _curl_of(event.value),
+        exchange=exchange,
+        details={"limit": limit},
+    )
+
+
+def _request_of(exc: BaseException | None) -> Any:
+    """The request an exception of requests (or what caused it) was about, if it says."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        request = getattr(exc, "request", None)
+        if request is not None and getattr(request, "url", None):
+            return request
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _curl_of(exc: BaseException) -> str | None:
+    """A curl line for the request an exception of requests was about (the engine gives none for some errors)."""
+    import shlex
+
+    request = _request_of(exc)
+    if request is None:
+        return None
+    headers = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in request.headers.items())
+    return " ".join(part for part in ("curl -X", request.method, headers, shlex.quote(str(request.url))) if part)
 
 
 def _collect(

@@ -264,6 +264,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
             practice=own,
             users=users,
             pause=suite.fuzz.retry_after_pause,
+            max_duration=suite.fuzz.max_duration,
         )
         plan.update(
             dict.fromkeys([*labels, *([STATEFUL_PHASE] if stateful else []), *([FOLLOW_UPS] if follow else [])], run)
@@ -279,6 +280,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
                 practice=own,
                 users=users,
                 pause=suite.fuzz.retry_after_pause,
+                max_duration=suite.fuzz.max_duration,
             )
             plan.update(dict.fromkeys(labels, run))
         if stateful or follow:
@@ -296,6 +298,7 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
                 practice=own,
                 users=users,
                 pause=suite.fuzz.retry_after_pause,
+                max_duration=suite.fuzz.max_duration,
             )
             if stateful:
                 plan[STATEFUL_PHASE] = run

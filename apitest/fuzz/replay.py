@@ -211,13 +211,21 @@ class Replayer:
     def replay(self, finding: Finding) -> Verdict:
         import requests
 
+        from . import deadlines
+
         suite = suite_of(self.report, finding, self._suite_path, self.where)
         base_url = self._target.base_url(suite)
         users = credentials.users_of(suite)
         steps = finding.sequence or ((finding.exchange,) if finding.exchange is not None else ())
         bindings = Bindings()
         replayed: list[Exchange] = []
-        with requests.Session() as session:
+        fuzz = suite.fuzz
+        first_byte = fuzz.first_byte_timeout if fuzz.first_byte_timeout is not None else fuzz.request_timeout
+        limits = deadlines.Limits(
+            fuzz.connect_timeout, min(first_byte, fuzz.request_timeout), fuzz.request_timeout, fuzz.max_response_size
+        )
+        deadlines.register(base_url, limits)  # a replay is held to the limits of the run
+        with deadlines.BoundedSession() as session:
             for number, step in enumerate(steps, 1):
                 try:
                     request = _request(step, bindings, base_url, users)
@@ -226,6 +234,9 @@ class Replayer:
                 try:
                     response = session.request(**request, timeout=suite.fuzz.request_timeout, allow_redirects=False)
                 except requests.RequestException as exc:
+                    limit = deadlines.over_limit(exc)
+                    if number == len(steps) and limit is not None:
+                        return Verdict(finding, FAILS, f"over a limit again: {limit[1]}")
                     if number == len(steps):
                         return Verdict(finding, FAILS, f"the connection failed again ({type(exc).__name__})")
                     return Verdict(finding, UNCLEAR, f"step {number} got no answer ({type(exc).__name__}: {exc})")

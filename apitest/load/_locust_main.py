@@ -64,7 +64,9 @@ def emit(kind: str, **data: Any) -> None:
 
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
-    state = _plugin.install({"timetable": config["timetable"], "workers": config["workers"]})
+    state = _plugin.install(
+        {"timetable": config["timetable"], "workers": config["workers"], "allow_hosts": config.get("allow_hosts", [])}
+    )
     files: list[str] = config["locustfiles"]
     user_classes = _load_users(files)
     stages = [Stage(*s) for s in config["stages"]]

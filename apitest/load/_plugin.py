@@ -17,14 +17,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import gevent
 import locust.runners
+import requests
 from gevent.event import Event
 from locust.env import Environment
 from locust.event import Events
 from locust.runners import LocalRunner, Runner, WorkerRunner
 
+from .safety import may_receive
 from .shapes import Timetable
 
 REPORT_KEY = "apitest_missed_starts"
@@ -137,8 +140,10 @@ class ProcessState:
 
 
 def install(config: dict[str, Any], events: Events | None = None) -> ProcessState:
-    """Register apitest's listeners; `config` holds the profile's `timetable` (or None) and `workers`."""
+    """Register apitest's listeners; `config` holds the profile's `timetable` (or None), `workers` and
+    `allow_hosts` (where a redirect may lead besides loopback)."""
     locust.runners.WORKER_REPORT_INTERVAL = WORKER_REPORT_INTERVAL_S
+    guard_redirects(tuple(config.get("allow_hosts") or ()))
     events = events or locust.events
     timetable = Timetable(**config["timetable"]) if config.get("timetable") else None
     state = ProcessState(timetable=timetable, workers=int(config.get("workers") or 1))
@@ -165,3 +170,52 @@ def _pace(user_class: type, acquire: Callable[[], None]) -> None:
 
     user_class.on_start = on_start  # type: ignore[attr-defined]
     user_class.wait_time = wait_time  # type: ignore[attr-defined]
+
+
+class RedirectRefusedError(OSError):
+    """A redirect to a host load may not go to: the request fails (an error in Locust's statistics), unsent."""
+
+
+class _RefusedRedirect(requests.exceptions.RequestException):
+    """The same, for Locust's requests-based HttpUser."""
+
+
+def _refusal(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return f"apitest refused to follow a redirect to {host} ({url}): it is not loopback and not in [load] allow_hosts"
+
+
+def guard_redirects(allow_hosts: tuple[str, ...]) -> None:
+    """Locust's users (FastHttpUser and HttpUser) follow a redirect only to a host load may go to.
+
+    Both clients follow redirects by default; a loopback API answering 302 to another address would otherwise turn
+    the load test on that address.
+    """
+    from locust.clients import HttpSession
+    from locust.contrib.fasthttp import FastRequest
+
+    allowed = tuple(h.lower().strip("[]") for h in allow_hosts)
+    if not getattr(FastRequest.redirect, "_apitest", False):
+        original_redirect = FastRequest.redirect
+
+        def redirect(request: Any, code: int, location: str) -> None:
+            target = request.url_split.redirect(location)
+            if not may_receive(target.host or "", allowed):
+                raise RedirectRefusedError(_refusal(str(target)))
+            original_redirect(request, code, location)
+
+        redirect._apitest = True  # type: ignore[attr-defined]
+        FastRequest.redirect = redirect  # type: ignore[method-assign, assignment]
+    if not getattr(HttpSession.get_redirect_target, "_apitest", False):
+        original_target = HttpSession.get_redirect_target
+
+        def get_redirect_target(session: Any, response: Any) -> str | None:
+            location: str | None = original_target(session, response)
+            if location is not None:
+                url = urljoin(response.url, location)
+                if not may_receive(urlsplit(url).hostname or "", allowed):
+                    raise _RefusedRedirect(_refusal(url), response=response)
+            return location
+
+        get_redirect_target._apitest = True  # type: ignore[attr-defined]
+        HttpSession.get_redirect_target = get_redirect_target  # type: ignore[method-assign, assignment]

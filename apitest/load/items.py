@@ -99,8 +99,12 @@ class LoadItem(ApitestItem):
 
     def execute(self) -> ItemOutcome:
         suite, profile = self.suite, self.profile
-        if suite.base_url is not None:  # refuse before the reachability check sends the target anything
-            check_target(suite.base_url, suite.load.allow_hosts, self.where)
+        # Refuse before the reachability check sends the target anything: a base_url, or a server the spec declares.
+        known = suite.base_url
+        if known is None and suite.serve is None and suite.spec is not None:
+            known = self.runtime.known_base_url(suite)  # read from the spec, calling nothing
+        if known is not None:
+            check_target(known, suite.load.allow_hosts, self.where)
         base_url = self.runtime.base_url(suite)
         check_target(base_url, suite.load.allow_hosts, self.where)
         progress = Progress(self.config, self.name)
@@ -116,6 +120,7 @@ class LoadItem(ApitestItem):
                 master=suite.load.master,
                 worker_wait_s=suite.load.worker_wait,
                 env={HEADERS_ENV: json.dumps(dict(suite.auth.headers))},
+                allow_hosts=suite.load.allow_hosts,
             )
             try:
                 raw = run_profile(spec, progress.update)

@@ -50,6 +50,7 @@ class RunSpec:
     master: str | None = None  # "HOST:PORT" to bind for remote workers; None starts `workers` local ones
     worker_wait_s: float = 60.0
     env: Mapping[str, str] = field(default_factory=dict)  # for the Locust processes (credentials: never in a file)
+    allow_hosts: tuple[str, ...] = ()  # where a redirect may lead besides loopback ([load] allow_hosts)
 
     @property
     def time_limit_s(self) -> float:
@@ -81,7 +82,7 @@ def _write_config(spec: RunSpec, run_dir: Path) -> Path:
     if spec.workers:
         # Workers load this file with the locustfile (`-f -` fetches both from the master): same pacing everywhere.
         plugin_file = run_dir / f"apitest_plugin_{spec.profile.replace('-', '_')}_{secrets.token_hex(4)}.py"
-        plugin_config = {"timetable": timetable_data, "workers": spec.workers}
+        plugin_config = {"timetable": timetable_data, "workers": spec.workers, "allow_hosts": list(spec.allow_hosts)}
         plugin_file.write_text(
             f'"""apitest load profile {spec.profile!r}: request pacing and per-second reports. Generated."""\n\n'
             "from apitest.load._plugin import install\n\n"
@@ -96,6 +97,7 @@ def _write_config(spec: RunSpec, run_dir: Path) -> Path:
         "stages": [[s.end_s, s.users, s.spawn_rate] for s in spec.plan.stages],
         "timetable": timetable_data,
         "workers": spec.workers,
+        "allow_hosts": list(spec.allow_hosts),
         "master": spec.master,
         "worker_wait_s": spec.worker_wait_s,
         "run_dir": str(run_dir),

@@ -41,7 +41,29 @@ class FuzzSettings:
         "how slow is too slow is yours to say).",
     )
     workers: Annotated[int, Ge(1), Le(64)] = setting(1, "Concurrent schemathesis workers of a suite's fuzz run.")
-    request_timeout: Annotated[float, Ge(0.1)] = setting(10.0, "Seconds one fuzz request may take.")
+    request_timeout: Annotated[float, Ge(0.1)] = setting(
+        10.0,
+        "Seconds one fuzz request may take, from sending it to the last byte of the response (first byte included); "
+        "a response not complete by then is a finding.",
+    )
+    connect_timeout: Annotated[float, Ge(0.1)] = setting(
+        5.0, "Seconds to wait for a connection to the API; none by then is a response_limit finding."
+    )
+    first_byte_timeout: Annotated[float, Ge(0.1)] | None = setting(
+        None,
+        "Seconds to wait for the first byte of a response (its status line) before it is a response_limit finding; "
+        "unset: request_timeout.",
+    )
+    max_response_size: Annotated[int, Ge(1024)] = setting(
+        10 * 1024 * 1024,
+        "Bytes of a response body apitest reads (10 MiB); a larger body (declared or sent) is a response_limit "
+        "finding, and apitest stops reading it.",
+    )
+    max_duration: Annotated[float, Ge(1)] = setting(
+        3600.0,
+        "Seconds a suite's fuzz run (the engine's phases) may take in all; it then stops, and operations it had not "
+        "been through are item errors naming this setting.",
+    )
     retry_after_pause: Annotated[float, Ge(0), Le(60)] = setting(
         2.0,
         "After a 429/503 with Retry-After, wait that long (at most this many seconds) before the next request, "

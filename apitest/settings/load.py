@@ -198,6 +198,13 @@ def _profile(p: LoadProfile, origin: Callable[[str], Origin], allow_large: bool)
             ("spike_users", MAX_USERS),
             ("burst_users", MAX_USERS),
             ("duration", MAX_DURATION_S),
+            # every stage of a shape too: a ramp or spike set in hours is as much of a mistake as a duration
+            ("ramp", MAX_DURATION_S),
+            ("step_duration", MAX_DURATION_S),
+            ("spike_at", MAX_DURATION_S),
+            ("spike_duration", MAX_DURATION_S),
+            ("burst_duration", MAX_DURATION_S),
+            ("period", MAX_DURATION_S),
             ("rate", MAX_RATE),
             ("start_rate", MAX_RATE),
             ("workers", MAX_WORKERS),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ..apps.faulty import FaultyServer, spec
+
 HERE = Path(__file__).parent
 
 
@@ -76,6 +78,23 @@ def test_a_host_that_is_not_loopback_is_refused(pytester, write_suite):
     result.stdout.fnmatch_lines(
         ["apitest: *[[]load.remote[]]: refusing to load 192.0.2.10 (http://192.0.2.10:8080)*allow_hosts*"]
     )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_server_the_spec_declares_off_host_receives_nothing_before_it_is_refused(pytester):
+    # The spec declares http://0.0.0.0:PORT (this machine on Linux, yet not loopback); the API listening there counts
+    # every request: none may come, not even the reachability check.
+    with FaultyServer() as api:
+        document = spec(("ok",))
+        document["servers"] = [{"url": f"http://0.0.0.0:{api.port}"}]
+        (pytester.path / "openapi.json").write_text(json.dumps(document))
+        (pytester.path / "apitest.toml").write_text(
+            'spec = "openapi.json"\n[fuzz]\nenabled = false\n[load.x]\nusers = 1\nduration = 1\n'
+        )
+        result = pytester.runpytest("--apitest-report-dir=report")
+        assert sum(api.hits.values()) == 0, api.hits
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines([f"*[[]load.x[]]: refusing to load 0.0.0.0 (http://0.0.0.0:{api.port})*allow_hosts*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 

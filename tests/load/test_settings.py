@@ -74,6 +74,30 @@ def test_bounds_hold_unless_raised_explicitly(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("profile", "over"),
+    [
+        ("shape = 'ramp'\nramp = 129600", "ramp = 129600"),  # 36 h
+        ("shape = 'step'\nstep_users = 1\nstep_duration = 7200", "step_duration = 7200"),
+        ("shape = 'spike'\nspike_users = 20\nspike_at = 86400\nspike_duration = 10", "spike_at = 86400"),
+        ("shape = 'spike'\nspike_users = 20\nspike_at = 1\nspike_duration = 3600", "spike_duration = 3600"),
+        ("shape = 'burst'\nburst_users = 20\nburst_duration = 700\nperiod = 900", "burst_duration = 700"),
+        ("shape = 'burst'\nburst_users = 20\nperiod = 3600", "period = 3600"),
+        ("spawn_rate = 5000", "spawn_rate = 5000"),
+    ],
+)
+def test_every_stage_of_a_shape_is_bounded_unless_raised_explicitly(tmp_path, profile, over):
+    with pytest.raises(ConfigError) as info:
+        suite(tmp_path, f"[load.x]\n{profile}\n")
+    assert f"[load.x]: {over} is over " in str(info.value) and "allow_large = true" in str(info.value)
+    assert suite(tmp_path, f"[load]\nallow_large = true\n[load.x]\n{profile}\n").profiles["x"]
+
+
+def test_worker_wait_has_a_bound(tmp_path):
+    with pytest.raises(ConfigError, match=r"worker_wait = 3600 is not valid; expected a number >= 1 and <= 600"):
+        suite(tmp_path, "[load]\nworker_wait = 3600\n")
+
+
+@pytest.mark.parametrize(
     ("load", "message"),
     [
         ("[load.x]\nshape = 'spiky'\n", "shape = 'spiky' is not valid; expected one of 'ramp', 'step', 'spike'"),
