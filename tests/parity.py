@@ -13,12 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apitest.fuzz import _engine
+from apitest.fuzz import _engine, deadlines
 
 # `python -m schemathesis.cli`, not the venv's `bin/schemathesis` launcher: Hypothesis draws literals from local
 # modules, and the launcher script is one (apitest/fuzz/determinism.py); the module alone draws as apitest does.
 SCHEMATHESIS = (sys.executable, "-m", "schemathesis.cli")
-OWN_CHECKS = (*_engine.OWN_CHECKS, _engine.CONNECTION_DROPPED)  # apitest's, which schemathesis does not have
+OWN_CHECKS = (
+    *_engine.OWN_CHECKS,
+    _engine.CONNECTION_DROPPED,
+    deadlines.CHECK,
+)  # apitest's, which schemathesis does not have
 
 Pair = tuple[str, str]  # (operation, check)
 
