@@ -60,9 +60,12 @@ def item_resources(document: Mapping[str, Any]) -> list[ItemResource]:
             if below and "GET" in other_allowed:
                 readers.append(f"GET {other}")
         writers: dict[str, str] = {m: f"{m} {template}" for m in ("PUT", "PATCH", "DELETE") if m in allowed}
-        creator = f"POST {collection}" if "POST" in methods.get(collection, set()) else None
+        # the collection as written, or with the trailing slash some frameworks keep (prefect's POST /work_pools/)
+        creator = next((f"POST {c}" for c in (collection, collection + "/") if "POST" in methods.get(c, set())), None)
         if readers or writers:
             found.append(ItemResource(template, param, collection, creator, tuple(readers), writers))
+    # Deepest first: a resource's checks end by deleting it, so the resources below it are checked while it exists.
+    found.sort(key=lambda r: -r.template.count("/"))
     return found
 
 

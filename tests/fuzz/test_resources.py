@@ -32,3 +32,19 @@ def test_a_created_id_is_found_inside_a_data_envelope():
     assert resources.created_id(BUCKET, {}, {"id": "top"}) == "top"
     assert resources.created_id(BUCKET, {"location": "/buckets/b7"}, {}) == "b7"
     assert resources.created_id(BUCKET, {}, {"data": [1]}) is None
+
+
+def test_resources_are_found_deepest_first_with_a_creator_written_with_a_trailing_slash():
+    item = {"get": {}, "delete": {}}
+    doc = {
+        "paths": {
+            "/work_pools/": {"post": {}},
+            "/work_pools/{name}": item,
+            "/work_pools/{name}/queues": {"post": {}},
+            "/work_pools/{name}/queues/{queue}": item,
+        }
+    }
+    found = resources.item_resources(doc)
+    # the queues are checked before their pool is deleted by its own checks
+    assert [r.template for r in found] == ["/work_pools/{name}/queues/{queue}", "/work_pools/{name}"]
+    assert [r.creator for r in found] == ["POST /work_pools/{name}/queues", "POST /work_pools/"]
