@@ -40,13 +40,44 @@ def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item
             f"{runtime.spec_location(suite)}: documents no operation ({len(paths)} path{'s' if len(paths) != 1 else ''}, "
             "none with an HTTP method), so there is nothing to fuzz; fix the spec, or set [fuzz] enabled = false."
         )
+    items: list[_FuzzItem] = []
     if any(p in suite.fuzz.phases for p in STATELESS_PHASES):
         for op in found:
-            yield FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op)
+            items.append(FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op))
     if STATEFUL_PHASE in suite.fuzz.phases:
-        yield FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite)
+        items.append(FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite))
     if follow_up_checks(suite):
-        yield FuzzFollowUpItem.from_parent(parent, name=FOLLOW_UPS, suite=suite)
+        items.append(FuzzFollowUpItem.from_parent(parent, name=FOLLOW_UPS, suite=suite))
+    grouping = worker_groups(parent.config, suite, [i.key for i in items if isinstance(i, FuzzOperationItem)])
+    for item in items:
+        if grouping is not None:
+            item.group = grouping[item.key]
+            # xdist's loadgroup scheduling sends a group's items to one worker; pytest_collection_finish takes
+            # the "@group" suffix it adds back off the node ids once the collection is sent (plugin.py)
+            item.add_marker(pytest.mark.xdist_group(item.group))
+        yield item
+
+
+def worker_groups(config: pytest.Config, suite: Suite, labels: Sequence[str]) -> dict[str, str] | None:
+    """In an xdist worker of a loadgroup run (`apitest run -n N`): each fuzz item's group; else None.
+
+    The operations are shared out in as many groups as there are workers (groups.py), the stateful and follow-up
+    items form one more, which starts when the others are done. Every worker computes the same.
+    """
+    workerinput = getattr(config, "workerinput", None)
+    # an xdist worker's own dist is "no"; xdist leaves it `loadgroup` for a loadgroup run (xdist/remote.py)
+    if workerinput is None or not getattr(config.option, "loadgroup", False):
+        return None
+    from .groups import AFTER, group_name, operation_groups
+
+    count = max(int(workerinput.get("workercount", 1)), 1)
+    grouping = {
+        label: group_name(str(suite.file), str(i))
+        for i, group in enumerate(operation_groups(labels, count) if labels else [])
+        for label in group
+    }
+    grouping[STATEFUL_PHASE] = grouping[FOLLOW_UPS] = group_name(str(suite.file), AFTER)
+    return grouping
 
 
 def follow_up_checks(suite: Suite) -> frozenset[str]:
@@ -59,6 +90,7 @@ def follow_up_checks(suite: Suite) -> frozenset[str]:
 class _FuzzItem(ApitestItem):
     source = Source.FUZZ
     key = ""  # an operation label, or "stateful"
+    group = ""  # its operation group under `-n N` (groups.py), else ""
 
     def _run(self) -> FuzzRun:
         return self._run_of(_engine_run(self))
@@ -218,10 +250,18 @@ class FuzzFollowUpItem(_FuzzItem):
 def _engine_run(item: _FuzzItem) -> SuiteRun:
     """The engine run that serves `item`: one per suite for every fuzz item this process will run.
 
-    Under xdist a worker learns its items one at a time, so there each item gets an engine run of its own.
+    Under xdist a worker learns its items one at a time: with groups (`apitest run -n N`, loadgroup scheduling),
+    each group of operations is one engine run, sharing what it learns with the other workers' (_pool.py); with
+    another scheduling, each item gets an engine run of its own.
     """
     runtime, suite = item.runtime, item.suite
-    if not hasattr(item.config, "workerinput"):
+    if item.group:
+        from ._grouped import group_run
+
+        run = group_run(item)
+        if run is not None:
+            return run
+    elif not hasattr(item.config, "workerinput"):
         plan = runtime.cached("fuzz-plan", str(suite.file), lambda: _plan(item, item.session.items))
         if item.key in plan and plan[item.key].claimable(item.key):
             return plan[item.key]
