@@ -107,6 +107,9 @@ def pytest_configure(config: pytest.Config) -> None:
             # `-n N`: xdist's "load" with groups honoured (tests without a group are dealt out as under "load"),
             # so that each group of a suite's operations is one engine run in one worker (fuzz/groups.py)
             config.option.dist = "loadgroup"
+            # in collection order: the group of the stateful and follow-up items, which waits for the operation
+            # groups, is handed out after them (xdist would put larger groups first)
+            config.option.loadscopereorder = False
 
 
 class _XdistHooks:

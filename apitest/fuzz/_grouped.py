@@ -41,6 +41,11 @@ class GroupRun(SuiteRun):
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, labels, **kwargs)
+        if labels:
+            # What schemathesis captures and where it feeds it is worked out from the dependencies between
+            # operations: over the group's operations alone, a POST whose IDs only another group's GET uses would
+            # capture nothing, and that GET would draw from nothing. The group's run takes the whole spec's.
+            _share_analysis(schema, self._schema)
         self.pool = pool
         self.group = group
         self.waits_for = tuple(waits_for)
@@ -75,6 +80,12 @@ class GroupRun(SuiteRun):
                 self._published = True
                 self.pool.publish_exemplars(self.exemplars)
                 self.pool.done(self.group)
+
+
+def _share_analysis(whole: BaseSchema, part: BaseSchema) -> None:
+    analysis, own = getattr(whole, "analysis", None), getattr(part, "analysis", None)
+    if analysis is not None and own is not None and hasattr(own, "_extra_data_source"):
+        own._extra_data_source = analysis.extra_data_source
 
 
 def group_run(item: _FuzzItem) -> SuiteRun | None:

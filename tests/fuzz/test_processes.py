@@ -1,0 +1,109 @@
+"""`apitest run -n N`: a suite's operations spread over processes that still learn from each other (fuzz/_grouped.py,
+fuzz/_pool.py), against real APIs on 127.0.0.1, through real xdist workers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from apitest.demo.bugs import PLANTED_BUGS
+from apitest.fuzz.groups import operation_groups, resource_of, ungrouped
+from apitest.target import ServedApp
+
+ROOT = Path(__file__).parents[2]
+
+
+def apitest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "apitest.cli", *args, "-p", "no:randomly", "-p", "no:cacheprovider"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def worker_of(output: str) -> dict[str, str]:
+    """The xdist worker that ran each item, from -v's "[gw0] [ 50%] PASSED apitest.toml::GET /x" lines."""
+    found = re.findall(r"^\[(gw\d+)\] \[[ \d]+%\] [A-Z]+ \S*apitest\.toml::(.+?)\s*$", output, re.MULTILINE)
+    return {name: worker for worker, name in found}
+
+
+@pytest.fixture
+def handoff(tmp_path: Path) -> Iterator[str]:
+    served = ServedApp("tests.apps.handoff:app", ROOT, "test", log=tmp_path / "serve.log")
+    yield served.base_url
+    served.close()
+
+
+def test_an_id_captured_in_one_process_reaches_an_operation_in_another(tmp_path, handoff):
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    # stateless phases only, and no follow-up check: the only GETs the API sees are the GET item's own cases
+    (suite / "apitest.toml").write_text(
+        f'base_url = "{handoff}"\n[fuzz]\nmax_examples = 20\nseed = 1\n'
+        'phases = ["examples", "coverage", "fuzzing"]\nchecks = ["not_a_server_error"]\n'
+    )
+    result = apitest(suite, "run", "-n", "2", "-v")
+    assert result.returncode == 0, result.stdout[-3000:]
+    workers = worker_of(result.stdout)
+    # two operations, two workers: one group each, so the GET never ran in the process that created notes
+    assert workers.keys() == {"POST /notes", "GET /notes/{note_id}"}, result.stdout[-3000:]
+    assert workers["POST /notes"] != workers["GET /notes/{note_id}"]
+    # note IDs are UUIDs the API mints: a GET that found a note sent an ID from a POST's answer in the other process
+    found = httpx.get(handoff + "/_found").json()
+    assert found, "no GET carried an ID captured from POST /notes in the other process"
+    report = json.loads((suite / "apitest-report" / "report.json").read_text())
+    assert [i["name"] for i in report["items"]] == ["GET /notes/{note_id}", "POST /notes"]  # once each, no @group
+    seen = {c["operation"]: c["seen"] for c in report["coverage"]}
+    assert "200" in seen["GET /notes/{note_id}"]
+
+
+def demo_findings(folder: Path, *args: str) -> tuple[dict, set[tuple[str, str]]]:
+    folder.mkdir()
+    result = apitest(folder, "demo", "--buggy", "-q", "-m", "apitest_fuzz", *args)
+    assert result.returncode == 1, result.stdout[-3000:]
+    report = json.loads((folder / "apitest-report" / "report.json").read_text())
+    return report, {(f["operation"], f["check"]) for f in report["findings"]}
+
+
+def test_two_processes_find_what_one_finds_on_the_buggy_demo(tmp_path):
+    one, alone = demo_findings(tmp_path / "one")
+    two, spread = demo_findings(tmp_path / "two", "-n", "2")
+    # the same findings (operation and check); the cases differ, since two processes interleave their requests
+    # to the one demo API (whose rate limiter counts requests) differently from run to run
+    assert spread == alone
+    for bug in PLANTED_BUGS:
+        assert any(op == bug.operation and check in bug.checks for op, check in spread), bug.key
+    # one item per operation, stateful and follow-up, as in one process; every case counted once
+    assert sorted(i["name"] for i in two["items"]) == sorted(i["name"] for i in one["items"])
+    assert all(i["cases"] > 0 for i in two["items"]), two["items"]
+    assert sorted(c["operation"] for c in two["coverage"]) == sorted(c["operation"] for c in one["coverage"])
+
+
+def test_operations_are_dealt_out_by_resource_and_evenly():
+    labels = [
+        "GET /api/v1/books",
+        "POST /api/v1/books",
+        "GET /api/v1/books/{id}",
+        "GET /orders",
+        "POST /orders",
+        "GET /health",
+    ]
+    assert resource_of("/api/v1/books/{id}") == "books" and resource_of("/v2/orders") == "orders"
+    groups = operation_groups(labels, 2)
+    assert sorted(map(len, groups)) == [3, 3]
+    assert ["GET /api/v1/books", "POST /api/v1/books", "GET /api/v1/books/{id}"] in groups  # a resource together
+    assert sorted(sum(groups, [])) == sorted(labels)  # every operation once
+    assert operation_groups(labels, 6) == [[label] for label in labels] or len(operation_groups(labels, 6)) == 6
+    assert operation_groups(labels, 1) == [labels]
+    assert ungrouped("s/apitest.toml::GET /x@apitest-fuzz-0123abcd-after") == "s/apitest.toml::GET /x"
+    assert ungrouped("t.py::test_x@mine") == "t.py::test_x@mine"  # a group of the user's own is left alone
