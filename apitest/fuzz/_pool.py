@@ -16,7 +16,7 @@ each run would lose what the engine learns across operations; through a `SharedP
 The store is a folder in the run's record folder, one append-only JSONL file per process (one writer each; a
 reader takes whole lines only), so it needs no lock and no server, and leaves what was shared beside the records.
 It touches schemathesis internals (`ResourceRepository._store`, `Observations`, the analysis's data source):
-tests/fuzz/test_pool.py pins them.
+tests/fuzz/test_processes.py fails if they change.
 """
 
 from __future__ import annotations
