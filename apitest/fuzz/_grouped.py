@@ -10,7 +10,7 @@ stateful phase over the whole spec and hands the follow-ups their exemplars, as 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import credentials
@@ -38,6 +38,7 @@ class GroupRun(SuiteRun):
         pool: SharedPool,
         group: str,
         waits_for: Sequence[str] = (),
+        ready: Callable[[], set[str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, labels, **kwargs)
@@ -49,19 +50,27 @@ class GroupRun(SuiteRun):
         self.pool = pool
         self.group = group
         self.waits_for = tuple(waits_for)
+        self.ready = ready  # instead of waits_for: blocks until the others are done, returns those that failed
         self.missing: set[str] = set()  # groups never done (a worker died): the run went on without them
         self._keys = set(self._runs)
         self._taken: set[str] = set()
         self._started = False
         self._published = False
         pool.attach(self._schema)
+        if labels:
+            source = self._schema.create_extra_data_source()
+            if getattr(source, "repository", None) is not None:
+                from schemathesis.core.result import Ok
+
+                everything = [r.ok().label for r in schema.get_all_operations() if isinstance(r, Ok)]
+                pool.expect(source, labels, [label for label in everything if label not in set(labels)])
 
     def result(self, key: str) -> FuzzRun:
         if not self._started:
             self._started = True
-            if self.waits_for:
+            if self.waits_for or self.ready is not None:
                 started = time.monotonic()
-                self.missing = self.pool.wait_for(self.waits_for)
+                self.missing = self.ready() if self.ready is not None else self.pool.wait_for(self.waits_for)
                 imported = self.pool.import_exemplars(self._schema, self.exemplars)
                 self.pool.publish(
                     {

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ._followup import Exemplars
 
 REFRESH_S = 0.05  # a draw reads the others' new values at most this often
+AWAIT_S = 2.0  # a process waits at most this long, in all, for values only other processes' operations create
 QUIET_S = 120.0  # wait_for gives up when no process has shared anything for this long (a worker died)
 
 
@@ -56,7 +57,10 @@ class SharedPool:
         self._taken: dict[int, int] = {}  # id(repository) -> how many of _records it has imported
         self._repositories: list[Any] = []
         self.imported_values = 0  # for tests and the bench: values that came from other processes
-        self._done_here: set[str] = set()  # groups this process finished (its own file is never read back)
+        self._done_here: set[str] = set()
+        self._expected: set[str] = set()  # resources only other processes' operations create (expect)
+        self._await_left = AWAIT_S
+        self.awaited_s = 0.0  # for the records: how long draws waited for other processes' values  # groups this process finished (its own file is never read back)
 
     # -- the store --------------------------------------------------------------------------------------------
     def publish(self, record: dict[str, Any]) -> None:
@@ -101,6 +105,44 @@ class SharedPool:
     def close(self) -> None:
         with self._lock:
             self._out.close()
+
+    # -- values this process needs from the others ---------------------------------------------------------------
+    def expect(self, source: Any, own: Iterable[str], others: Iterable[str]) -> None:
+        """The resources only `others` (operations of other processes) create: a draw that finds none of them
+        waits a little for one (see `wait_for_value`). In one process the engine calls an API's producers before
+        its consumers in every phase; across processes nothing orders them, and schemathesis generates next to no
+        case for an operation whose parameter it knows comes from a resource of which the pool holds none."""
+        repository = source.repository
+        needs: dict[str, set[str]] = {}  # operation -> the resources its parameters take values of
+        for (label, *_), requirement in (getattr(source, "requirements", None) or {}).items():
+            needs.setdefault(label, set()).add(requirement.resource_name)
+
+        def creates(labels: Iterable[str]) -> set[str]:
+            # a GET /notes/{id} answers a Note, but only for an ID it was given: it creates none
+            return {
+                d.resource_name
+                for label in labels
+                for d in repository.descriptors_for_operation(label)
+                if d.resource_name not in needs.get(label, ())
+            }
+
+        self._expected = creates(others) - creates(own)
+
+    def awaits(self, resource: str) -> bool:
+        return resource in self._expected and self._await_left > 0
+
+    def wait_for_value(self, repository: Any, resource: str) -> Any:
+        """Wait (within what is left of AWAIT_S) until another process has shared an instance of `resource`."""
+        self._expected.discard(resource)  # once per resource: a producer that never succeeds costs one wait
+        started = time.monotonic()
+        found: Any = ()
+        while not found and time.monotonic() - started < self._await_left:
+            time.sleep(REFRESH_S)
+            self._import_values(repository)
+            found = repository.held(resource)
+        self._await_left -= time.monotonic() - started
+        self.awaited_s += time.monotonic() - started
+        return found
 
     # -- groups -----------------------------------------------------------------------------------------------
     def done(self, group: str) -> None:
@@ -288,9 +330,15 @@ def _shared_repository_class() -> type:
         def import_value(self, **kwargs: Any) -> None:
             ResourceRepository._store(self, **kwargs)  # stored here, not published again
 
+        def held(self, resource_name: str) -> Any:
+            return ResourceRepository.iter_instances(self, resource_name)
+
         def iter_instances(self, resource_name: str) -> Any:
             self._pool._import_values(self)
-            return super().iter_instances(resource_name)
+            found = self.held(resource_name)
+            if not found and self._pool.awaits(resource_name):
+                found = self._pool.wait_for_value(self, resource_name)
+            return found
 
     _CLASS.append(SharedRepository)
     return SharedRepository
