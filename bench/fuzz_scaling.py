@@ -1,7 +1,10 @@
-"""Fuzzing over several processes: apitest run -n 1/2/4 vs the schemathesis CLI's --workers 1/2/4, paired rounds.
+"""Fuzzing over several processes: apitest with 1/2/4 processes vs the schemathesis CLI's --workers 1/2/4, paired.
 
-    python bench/fuzz_scaling.py [--rounds 3] [--targets demo,generated] [--processes 1,2,4]
+    python bench/fuzz_scaling.py [--rounds 3] [--targets demo,generated] [--processes 1,2,4] [--ways forked,xdist]
                                  [--max-examples 25] [--generated-max-examples 10] [--seed 1]
+
+apitest spreads a suite's operations over N processes two ways: `[fuzz] processes = N` (children forked from the
+run, "apitest processes N") and `apitest run -n N` (pytest-xdist workers, "apitest -n N").
 
 Targets: the demo API, and a generated API of 200 operations (bench/_targets.py, 50 resources x create, read,
 replace, delete). Every run gets a working folder of its own and a fresh target (uvicorn in a child process on
@@ -75,7 +78,7 @@ def run_cli(folder: Path, app: str, work: Work, workers: int) -> Run:
         served.close()
 
 
-def run_apitest(folder: Path, app: str, work: Work, processes: int) -> Run:
+def run_apitest(folder: Path, app: str, work: Work, processes: int, way: str = "xdist") -> Run:
     served = ServedApp(app, ROOT, "bench", log=folder / "serve.log")
     try:
         spec = _spec(served.base_url, folder)
@@ -84,10 +87,11 @@ def run_apitest(folder: Path, app: str, work: Work, processes: int) -> Run:
             f'spec = "{spec.name}"\nbase_url = "{served.base_url}"\n[auth.headers]\n{HEADER[0]} = "{HEADER[1]}"\n'
             f"[fuzz]\nmax_examples = {work.max_examples}\nseed = {work.seed}\nexclude_checks = [{excluded}]\n"
             "retry_after_pause = 0\n"  # schemathesis does not wait out Retry-After: the same pace for both
+            + (f"processes = {processes}\n" if way == "forked" and processes > 1 else "")
         )
         argv = [str(BIN / "apitest"), "run", str(folder), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
         argv += ["--apitest-report-dir", str(folder / "out"), "--apitest-formats", "json"]
-        if processes > 1:
+        if way == "xdist" and processes > 1:
             argv += ["-n", str(processes)]
         started = time.perf_counter()
         out = subprocess.run(argv, cwd=folder, env=_env(work, folder), capture_output=True, text=True, timeout=3600)
@@ -104,41 +108,49 @@ def run_apitest(folder: Path, app: str, work: Work, processes: int) -> Run:
         served.close()
 
 
-def bench(target: str, work: Work, processes: list[int], rounds: int) -> None:
+def bench(target: str, work: Work, processes: list[int], ways: list[str], rounds: int) -> None:
     app = TARGETS[target]
     sides: list[Side[Run]] = []
     for n in processes:
-        sides.append(Side(f"apitest -n {n}", lambda folder, n=n: run_apitest(folder, app, work, n)))  # type: ignore[misc]
+        if n == 1:
+            sides.append(Side("apitest 1", lambda folder: run_apitest(folder, app, work, 1)))
+        for way in ways if n > 1 else ():
+            name = f"apitest processes {n}" if way == "forked" else f"apitest -n {n}"
+            sides.append(Side(name, lambda folder, n=n, way=way: run_apitest(folder, app, work, n, way)))  # type: ignore[misc]
         sides.append(Side(f"CLI --workers {n}", lambda folder, n=n: run_cli(folder, app, work, n)))  # type: ignore[misc]
     print(f"\n{target}: seed {work.seed}, max_examples {work.max_examples}, {rounds} paired rounds", flush=True)
     print(machine("start"), flush=True)
     done: list[Round[Run]] = []
     for r in paired(sides, rounds):
         done.append(r)
-        one = r.results.get("apitest -n 1")
+        one = r.results.get("apitest 1")
         print(f"round {r.number}, in the order {', '.join(r.order)}:", flush=True)
         for side in sides:
             run = r.results[side.name]
             same = ""
-            if one is not None and side.name.startswith("apitest") and side.name != "apitest -n 1":
+            if one is not None and side.name.startswith("apitest") and side.name != "apitest 1":
                 if run.pairs == one.pairs:
                     same = ", same findings as 1 process"
                 else:
                     same = f", findings differ from 1 process: only here {sorted(run.pairs - one.pairs)}, "
                     same += f"only in 1 process {sorted(one.pairs - run.pairs)}"
             print(
-                f"  {side.name:<16} {run.wall_s:7.2f} s  {run.requests:6d} requests  {run.findings:3d} findings{same}",
+                f"  {side.name:<21} {run.wall_s:7.2f} s  {run.requests:6d} requests  {run.findings:3d} findings{same}",
                 flush=True,
             )
     print(f"{target}: per-round ratios of wall time")
+    names = [side.name for side in sides]
     for n in processes:
-        if n > 1 and 1 in processes:
-            mine = ratios(done, lambda run: run.wall_s, f"apitest -n {n}", "apitest -n 1")
-            print(f"  apitest -n {n} / apitest -n 1:       {mine.describe()}")
-            theirs = ratios(done, lambda run: run.wall_s, f"CLI --workers {n}", "CLI --workers 1")
-            print(f"  CLI --workers {n} / CLI --workers 1: {theirs.describe()}")
-        vs = ratios(done, lambda run: run.wall_s, f"apitest -n {n}", f"CLI --workers {n}")
-        print(f"  apitest -n {n} / CLI --workers {n}:   {vs.describe()}")
+        cli = f"CLI --workers {n}"
+        mine = ["apitest 1"] if n == 1 else [m for m in names if m.startswith("apitest") and m.endswith(f" {n}")]
+        for name in mine:
+            if n > 1 and "apitest 1" in names:
+                print(f"  {name} / apitest 1: {ratios(done, lambda run: run.wall_s, name, 'apitest 1').describe()}")
+            print(f"  {name} / {cli}: {ratios(done, lambda run: run.wall_s, name, cli).describe()}")
+        if n > 1 and "CLI --workers 1" in names:
+            print(
+                f"  {cli} / CLI --workers 1: {ratios(done, lambda run: run.wall_s, cli, 'CLI --workers 1').describe()}"
+            )
     print(machine("end"), flush=True)
 
 
@@ -147,6 +159,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--targets", default="demo,generated")
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--ways", default="forked,xdist", help="forked ([fuzz] processes), xdist (-n), or both")
     parser.add_argument("--max-examples", type=int, default=25)
     parser.add_argument("--generated-max-examples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
@@ -156,7 +169,7 @@ def main() -> None:
         warm_tables(Path(tables))
         for target in args.targets.split(","):
             budget = args.generated_max_examples if target == "generated" else args.max_examples
-            bench(target, Work(budget, args.seed, Path(tables)), processes, args.rounds)
+            bench(target, Work(budget, args.seed, Path(tables)), processes, args.ways.split(","), args.rounds)
 
 
 if __name__ == "__main__":
