@@ -103,10 +103,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUNTIME_KEY] = Runtime(session.records, worker_id, given, seed, cache_dir=cache_dir)
     if worker is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(seed), "apitest-xdist")
-        if getattr(config.option, "dist", None) == "load":
-            # `-n N`: xdist's "load" with groups honoured (tests without a group are dealt out as under "load"),
-            # so that each group of a suite's operations is one engine run in one worker (fuzz/groups.py)
+        if getattr(config.option, "dist", None) == "load" and front is not None:
+            # `apitest run -n N`: xdist's "load" with groups honoured (tests without a group are dealt out one by
+            # one), so that each group of a suite's operations is one engine run in one worker (fuzz/groups.py).
+            # Through plain pytest, `--dist loadgroup` asks for the same; a user's own `-n` suites keep "load".
             config.option.dist = "loadgroup"
+        if getattr(config.option, "dist", None) == "loadgroup":
             # in collection order: the group of the stateful and follow-up items, which waits for the operation
             # groups, is handed out after them (xdist would put larger groups first)
             config.option.loadscopereorder = False
