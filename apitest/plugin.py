@@ -19,6 +19,7 @@ import pytest
 from . import children
 from .baseline import GateSettings, read_report
 from .errors import ApitestError
+from .fuzz.groups import ungrouped
 from .items import MARKERS, ApitestItem, safe_repr
 from .options import add_options, check_command_line, read_given
 from .results import Outcome, RunError
@@ -95,27 +96,41 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_TallyHooks(tally), "apitest-tally")
     # Chosen once, on the controller, for every suite that sets no seed; printed and recorded, so any run repeats.
     seed = int(worker["apitest_seed"]) if worker else random.SystemRandom().randrange(1, 2**31)
+    if worker and worker.get("apitest_loadgroup"):
+        # a worker reads its options from the command line: the controller's switch to loadgroup comes this way
+        config.option.loadgroup = True
     worker_id = worker["workerid"] if worker else "main"
     cache_dir = Path(run.cache_dir) if run.cache_dir else None
     config.stash[RUNTIME_KEY] = Runtime(session.records, worker_id, given, seed, cache_dir=cache_dir)
     if worker is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(seed), "apitest-xdist")
+        if getattr(config.option, "dist", None) == "load" and front is not None:
+            # `apitest run -n N`: xdist's "load" with groups honoured (tests without a group are dealt out one by
+            # one), so that each group of a suite's operations is one engine run in one worker (fuzz/groups.py).
+            # Through plain pytest, `--dist loadgroup` asks for the same; a user's own `-n` suites keep "load".
+            config.option.dist = "loadgroup"
+        if getattr(config.option, "dist", None) == "loadgroup":
+            # in collection order: the group of the stateful and follow-up items, which waits for the operation
+            # groups, is handed out after them (xdist would put larger groups first)
+            config.option.loadscopereorder = False
 
 
 class _XdistHooks:
-    """Hooks for xdist only, registered when it is present: the workers use the controller's seed, and the
-    controller learns which items each worker collected, so that items lost with a dead worker are named."""
+    """Hooks for xdist only, registered when it is present: the workers use the controller's seed and learn
+    whether the run schedules by groups, and the controller learns which items each worker collected, so that
+    items lost with a dead worker are named."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["apitest_seed"] = self.seed
+        node.workerinput["apitest_loadgroup"] = getattr(node.config.option, "dist", None) == "loadgroup"
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         tally = node.config.stash.get(TALLY_KEY, None)
         if tally is not None:
-            tally.plan_nodeids(list(ids))
+            tally.plan_nodeids([ungrouped(i) for i in ids])
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -215,6 +230,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 @pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In an xdist worker, once it has sent its collection: fuzz items get back their node ids without the
+    "@group" suffix xdist's loadgroup adds, so that reports and baselines name them as a single process does."""
+    if not hasattr(session.config, "workerinput"):
+        return
+    for item in session.items:
+        group = getattr(item, "group", "")
+        if group and item.nodeid.endswith("@" + group):
+            item._nodeid = item.nodeid.removesuffix("@" + group)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     errors = config.stash.get(COLLECT_ERRORS_KEY, [])
     if errors:
@@ -244,10 +271,10 @@ class _TallyHooks:
         self.tally = tally
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self.tally.start(nodeid)
+        self.tally.start(ungrouped(nodeid))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.tally.report(report.nodeid, str(report.when), report.outcome, str(report.longrepr or ""))
+        self.tally.report(ungrouped(report.nodeid), str(report.when), report.outcome, str(report.longrepr or ""))
 
 
 DESELECTED_KEY = pytest.StashKey[list[pytest.Item]]()

@@ -270,3 +270,21 @@ def test_a_signal_while_a_fuzz_request_waits_on_a_stalled_api_ends_the_run_at_on
             assert time.monotonic() - started < 30, "the run waited for the request's deadline"
             assert_interrupted_report(run, signal.Signals(signum).name)
             assert run.survivors() == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_a_signal_while_forked_processes_fuzz_leaves_no_child(tmp_path, signum):
+    # [fuzz] processes = 2: two children forked from the run fuzz the operations' groups
+    with Run(fuzz_suite(tmp_path, "processes = 2\n")) as run:
+        run.wait_until("fuzzing", lambda: fuzz_requests(run) >= 30)
+        run.wait_until("both children", lambda: len(run.children_named("-m apitest run")) == 2)
+        run.signal(signum)
+        code = run.wait()
+        if signum == signal.SIGKILL:
+            assert code == -signal.SIGKILL
+        else:
+            assert code == 2
+            report = assert_interrupted_report(run, "SIGTERM")
+            for item in report["items"]:
+                assert item["outcome"] != "passed" or item["cases"] > 0, item
+        assert run.survivors() == []  # the children die with the run (PR_SET_PDEATHSIG), or are killed by it

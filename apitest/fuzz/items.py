@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
     from ..settings import Suite
     from ._engine import FuzzRun, SuiteRun
+    from ._forked import ForkedRun
+
+    EngineRun = SuiteRun | ForkedRun
 
 
 def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item]:
@@ -40,13 +44,44 @@ def collect_fuzz(parent: pytest.Collector, suite: Suite) -> Iterator[pytest.Item
             f"{runtime.spec_location(suite)}: documents no operation ({len(paths)} path{'s' if len(paths) != 1 else ''}, "
             "none with an HTTP method), so there is nothing to fuzz; fix the spec, or set [fuzz] enabled = false."
         )
+    items: list[_FuzzItem] = []
     if any(p in suite.fuzz.phases for p in STATELESS_PHASES):
         for op in found:
-            yield FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op)
+            items.append(FuzzOperationItem.from_parent(parent, name=op.label, suite=suite, operation=op))
     if STATEFUL_PHASE in suite.fuzz.phases:
-        yield FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite)
+        items.append(FuzzStatefulItem.from_parent(parent, name="stateful", suite=suite))
     if follow_up_checks(suite):
-        yield FuzzFollowUpItem.from_parent(parent, name=FOLLOW_UPS, suite=suite)
+        items.append(FuzzFollowUpItem.from_parent(parent, name=FOLLOW_UPS, suite=suite))
+    grouping = worker_groups(parent.config, suite, [i.key for i in items if isinstance(i, FuzzOperationItem)])
+    for item in items:
+        if grouping is not None:
+            item.group = grouping[item.key]
+            # xdist's loadgroup scheduling sends a group's items to one worker; pytest_collection_finish takes
+            # the "@group" suffix it adds back off the node ids once the collection is sent (plugin.py)
+            item.add_marker(pytest.mark.xdist_group(item.group))
+        yield item
+
+
+def worker_groups(config: pytest.Config, suite: Suite, labels: Sequence[str]) -> dict[str, str] | None:
+    """In an xdist worker of a loadgroup run (`apitest run -n N`): each fuzz item's group; else None.
+
+    The operations are shared out in as many groups as there are workers (groups.py), the stateful and follow-up
+    items form one more, which starts when the others are done. Every worker computes the same.
+    """
+    workerinput = getattr(config, "workerinput", None)
+    # an xdist worker's own dist is "no"; xdist leaves it `loadgroup` for a loadgroup run (xdist/remote.py)
+    if workerinput is None or not getattr(config.option, "loadgroup", False):
+        return None
+    from .groups import AFTER, group_name, operation_groups
+
+    count = max(int(workerinput.get("workercount", 1)), 1)
+    grouping = {
+        label: group_name(str(suite.file), str(i))
+        for i, group in enumerate(operation_groups(labels, count) if labels else [])
+        for label in group
+    }
+    grouping[STATEFUL_PHASE] = grouping[FOLLOW_UPS] = group_name(str(suite.file), AFTER)
+    return grouping
 
 
 def follow_up_checks(suite: Suite) -> frozenset[str]:
@@ -59,11 +94,12 @@ def follow_up_checks(suite: Suite) -> frozenset[str]:
 class _FuzzItem(ApitestItem):
     source = Source.FUZZ
     key = ""  # an operation label, or "stateful"
+    group = ""  # its operation group under `-n N` (groups.py), else ""
 
     def _run(self) -> FuzzRun:
         return self._run_of(_engine_run(self))
 
-    def _run_of(self, suite_run: SuiteRun) -> FuzzRun:
+    def _run_of(self, suite_run: EngineRun) -> FuzzRun:
         from . import _engine
 
         try:
@@ -192,6 +228,7 @@ class FuzzFollowUpItem(_FuzzItem):
         from ._followup import run_followups
 
         suite_run = _engine_run(self)
+        assert isinstance(suite_run, _engine.SuiteRun)  # the follow-ups are never in a forked child
         run = self._run_of(suite_run)  # drains the engine: nothing else is sending from here on
         suite, runtime = self.suite, self.runtime
         document = runtime.document(suite)
@@ -215,20 +252,28 @@ class FuzzFollowUpItem(_FuzzItem):
         )
 
 
-def _engine_run(item: _FuzzItem) -> SuiteRun:
+def _engine_run(item: _FuzzItem) -> EngineRun:
     """The engine run that serves `item`: one per suite for every fuzz item this process will run.
 
-    Under xdist a worker learns its items one at a time, so there each item gets an engine run of its own.
+    Under xdist a worker learns its items one at a time: with groups (`apitest run -n N`, loadgroup scheduling),
+    each group of operations is one engine run, sharing what it learns with the other workers' (_pool.py); with
+    another scheduling, each item gets an engine run of its own.
     """
     runtime, suite = item.runtime, item.suite
-    if not hasattr(item.config, "workerinput"):
+    if item.group:
+        from ._grouped import group_run
+
+        run = group_run(item)
+        if run is not None:
+            return run
+    elif not hasattr(item.config, "workerinput"):
         plan = runtime.cached("fuzz-plan", str(suite.file), lambda: _plan(item, item.session.items))
         if item.key in plan and plan[item.key].claimable(item.key):
             return plan[item.key]
     return _plan(item, [item])[item.key]  # xdist, or an item run again (e.g. by a rerun plugin)
 
 
-def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
+def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, EngineRun]:
     """Group the suite's selected fuzz items into engine runs, as few as keep the selection exact."""
     from . import _engine
     from .progress import FuzzProgress
@@ -252,8 +297,10 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
     progress = FuzzProgress(item.config, suite.name)
     own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
     users = credentials.users_of(suite)  # each recorded request says whose credentials it carried
-    plan: dict[str, SuiteRun] = {}
-    if labels and set(labels) == {op.label for op in operations(document)}:
+    plan: dict[str, EngineRun] = {}
+    if labels and set(labels) == {op.label for op in operations(document)} and _forks(item, labels):
+        plan.update(_forked_plan(item, labels, stateful, follow, schema, progress, own, users))
+    elif labels and set(labels) == {op.label for op in operations(document)}:
         # The CLI's own run: the stateful phase learns from the phases before it; the follow-ups from them all.
         run = _engine.SuiteRun(
             schema(tuple(suite.fuzz.phases)),
@@ -304,8 +351,8 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, SuiteRun]:
                 plan[STATEFUL_PHASE] = run
             if follow:
                 plan[FOLLOW_UPS] = run
-    for run in set(plan.values()):
-        runtime.on_close(run.close)
+    for each in set(plan.values()):
+        runtime.on_close(each.close)
     return plan
 
 
@@ -313,3 +360,66 @@ def documented_statuses(document: dict[str, Any], operation: Operation) -> tuple
     item = (document.get("paths") or {}).get(operation.path) or {}
     responses = (item.get(operation.method.lower()) or {}).get("responses") or {}
     return tuple(sorted(str(code) for code in responses))
+
+
+def _forks(item: _FuzzItem, labels: Sequence[str]) -> bool:
+    """Whether the suite's run is spread over forked processes ([fuzz] processes; never in an xdist worker)."""
+    return item.suite.fuzz.processes > 1 and len(labels) > 1 and hasattr(os, "fork") and not _in_xdist(item)
+
+
+def _in_xdist(item: _FuzzItem) -> bool:
+    return hasattr(item.config, "workerinput")
+
+
+def _forked_plan(
+    item: _FuzzItem,
+    labels: Sequence[str],
+    stateful: bool,
+    follow: bool,
+    schema: Callable[[tuple[str, ...]], BaseSchema],
+    progress: Any,
+    own: Any,
+    users: Any,
+) -> dict[str, EngineRun]:
+    """The operations' stateless phases in forked children, one per group (_forked.py); the stateful phase and the
+    follow-ups here, once the children are done, with what they shared (_pool.py)."""
+    from ._forked import ForkedRun, prepare
+    from ._grouped import GroupRun
+    from ._pool import SharedPool, pool_folder
+    from .groups import AFTER, group_name, operation_groups
+
+    suite, runtime = item.suite, item.runtime
+    folder = pool_folder(runtime.records, str(suite.file))
+    stateless = schema(tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES))
+    prepare(stateless)  # built once here, inherited by every child
+    common: dict[str, Any] = {"practice": own, "users": users, "pause": suite.fuzz.retry_after_pause}
+
+    def make_run(group: Sequence[str], pool: SharedPool, name: str) -> SuiteRun:
+        return GroupRun(stateless, group, stateful=False, pool=pool, group=name, **common)
+
+    groups = operation_groups(labels, suite.fuzz.processes)
+    forked = ForkedRun(
+        groups, folder=folder, make_run=make_run, group_name=lambda i: group_name(str(suite.file), str(i))
+    )
+    runtime.on_close(forked.close)
+    plan: dict[str, EngineRun] = dict.fromkeys(labels, forked)
+    if stateful or follow:
+        pool = SharedPool(folder, "main")
+        runtime.on_close(pool.close)
+        after = GroupRun(
+            schema((STATEFUL_PHASE,) if stateful else ()),
+            [],
+            stateful=stateful,
+            followups=follow,
+            progress=progress,
+            pool=pool,
+            group=group_name(str(suite.file), AFTER),
+            ready=forked.wait_all,
+            **common,
+        )
+        runtime.on_close(after.close)
+        if stateful:
+            plan[STATEFUL_PHASE] = after
+        if follow:
+            plan[FOLLOW_UPS] = after
+    return plan

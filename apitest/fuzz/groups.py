@@ -1,0 +1,60 @@
+"""Operation groups: how a suite's operations are shared out among pytest-xdist workers (`apitest run -n N`).
+
+Each group is one engine run in one worker process (see _pool.py for what the runs share across processes); the
+stateful and follow-up items form a group of their own that starts once every operation group is done. A resource's
+operations stay together (`POST /books`, `GET /books/{id}`, ... by the first path segment that is not a prefix
+such as /api or /v1), since the engine's cross-operation learning is strongest between them; resources are dealt out
+largest first to the group with the fewest operations, and a resource larger than a group's fair share is split.
+Every worker computes the same groups from the same spec, so the collections xdist compares agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Sequence
+
+AFTER = "after"  # the group of the stateful and follow-up items
+
+
+_PREFIX = re.compile(r"^(api|rest|v\d+(\.\d+)*)$", re.IGNORECASE)  # /api/v1/books: the resource is "books"
+
+
+def resource_of(path: str) -> str:
+    segments = [s for s in path.split("/") if s and not s.startswith("{")]
+    return next((s for s in segments if not _PREFIX.match(s)), segments[-1] if segments else "")
+
+
+def operation_groups(labels: Sequence[str], count: int) -> list[list[str]]:
+    """`labels` ("METHOD /path") in at most `count` groups, in the spec's order within each group."""
+    if count < 1:
+        raise ValueError("at least one group")
+    labels = list(dict.fromkeys(labels))
+    clusters: dict[str, list[str]] = {}
+    for label in labels:
+        clusters.setdefault(resource_of(label.split(" ", 1)[1]), []).append(label)
+    share = math.ceil(len(labels) / count) if labels else 0
+    pieces: list[list[str]] = []
+    for cluster in clusters.values():
+        for start in range(0, len(cluster), max(share, 1)):
+            pieces.append(cluster[start : start + share])
+    groups: list[list[str]] = [[] for _ in range(min(count, len(labels)) or 1)]
+    for piece in sorted(pieces, key=len, reverse=True):  # stable: ties keep the spec's order
+        min(groups, key=len).extend(piece)
+    order = {label: i for i, label in enumerate(labels)}
+    return [sorted(g, key=order.__getitem__) for g in groups if g]
+
+
+_SUFFIX = re.compile(r"@apitest-fuzz-[0-9a-f]{8}-\w+$")
+
+
+def ungrouped(nodeid: str) -> str:
+    """`nodeid` without the "@group" suffix xdist's loadgroup adds to the node ids it schedules by."""
+    return _SUFFIX.sub("", nodeid)
+
+
+def group_name(suite_file: str, group: str) -> str:
+    """The xdist_group name of a suite's group: unique per suite file, stable across workers."""
+    digest = hashlib.sha1(suite_file.encode()).hexdigest()[:8]
+    return f"apitest-fuzz-{digest}-{group}"
