@@ -220,10 +220,8 @@ def main(argv: list[str]) -> int:
     )
 
     started = time.perf_counter()
-    result.baseline = compare(result, baseline, path="baseline/report.json").to_dict("new")
-    print(
-        f"baseline comparison: {time.perf_counter() - started:.3f} s ({result.baseline['counts']['new']} new findings)"
-    )
+    result.baseline = compare(result, baseline, path="baseline/report.json")
+    print(f"baseline comparison: {time.perf_counter() - started:.3f} s ({len(result.baseline.new)} new findings)")
 
     total = 0.0
     for fmt in FORMATS:
