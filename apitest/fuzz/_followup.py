@@ -285,29 +285,12 @@ class FollowUps:
                 read = self._send(self.sender.case(resource.reader, path_parameters=self._path(resource, target)))
                 if not 200 <= read.status < 300:
                     continue
-                stated = wrote.body if isinstance(wrote.body, dict) else variant.case.body
                 source = "its answer" if isinstance(wrote.body, dict) else "the request"
-                kept = self._read_only(resource.reader)
-                written = _written(described, variant.case.body)
-                diffs = resources.differences(stated, read.body, kept, written)
-                if diffs:
-                    self._find(
-                        "read_after_write",
-                        writer,
-                        f"{method} answered {wrote.status}, but GET then shows "
-                        + "; ".join(
-                            f"{name} = {json.dumps(after)} where {source} had {json.dumps(before)}"
-                            for name, before, after in diffs[:5]
-                        )
-                        + ": the update was not stored as reported.",
-                        rules.differs(
-                            -2,
-                            -1,
-                            source="answer" if isinstance(wrote.body, dict) else "request",
-                            ignore=kept,
-                            only=written,
-                        ),
-                    )
+                opening = f"{method} answered {wrote.status}"
+                closing = ": the update was not stored as reported."
+                if self._read_back(
+                    writer, wrote, variant.case.body, read, resource.reader, described, (opening, source, closing)
+                ):
                     return
             return
 
@@ -480,29 +463,39 @@ class FollowUps:
             read = self._send(self.sender.case(resource.reader, path_parameters=self._path(resource, made_id)))
             if not 200 <= read.status < 300:
                 raise _Skip  # schemathesis's ensure_resource_availability judges a created resource that is absent
-            stated = made.body if isinstance(made.body, dict) else exemplar.case.body
-            kept = self._read_only(resource.reader)
-            written = _written(described, exemplar.case.body)
-            diffs = resources.differences(stated, read.body, kept, written)
-            if diffs:
-                self._find(
-                    "read_after_write",
-                    label,
-                    f"created ({made.status}), but GET then shows "
-                    + "; ".join(
-                        f"{name} = {json.dumps(after)} where the create had {json.dumps(before)}"
-                        for name, before, after in diffs[:5]
-                    )
-                    + ".",
-                    rules.differs(
-                        -2,
-                        -1,
-                        source="answer" if isinstance(made.body, dict) else "request",
-                        ignore=kept,
-                        only=written,
-                    ),
-                )
+            wording = (f"created ({made.status})", "the create", ".")
+            self._read_back(label, made, exemplar.case.body, read, resource.reader, described, wording)
             return
+
+    def _read_back(
+        self,
+        operation: str,
+        wrote: Sent,
+        sent: Any,
+        read: Sent,
+        reader: str,
+        described: frozenset[str],
+        wording: tuple[str, str, str],
+    ) -> bool:
+        """read_after_write on `operation` when `read` shows other values than the write stated (its answer, else
+        the body `sent`) for the fields it sent that the spec describes; whether it was found. `wording`: the
+        message's opening, what the write is called, and its closing."""
+        answered = isinstance(wrote.body, dict)
+        kept, written = self._read_only(reader), _written(described, sent)
+        diffs = resources.differences(wrote.body if answered else sent, read.body, kept, written)
+        if not diffs:
+            return False
+        opening, source, closing = wording
+        shown = "; ".join(
+            f"{name} = {json.dumps(after)} where {source} had {json.dumps(before)}" for name, before, after in diffs[:5]
+        )
+        self._find(
+            "read_after_write",
+            operation,
+            f"{opening}, but GET then shows {shown}{closing}",
+            rules.differs(-2, -1, source="answer" if answered else "request", ignore=kept, only=written),
+        )
+        return True
 
     def _idempotency_key(self, label: str) -> None:
         self._require("idempotency")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
@@ -298,20 +299,23 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, EngineRun]
     own = runtime.cached("fuzz-practice", str(suite.file), lambda: _engine.Practice.of(document, suite))
     users = credentials.users_of(suite)  # each recorded request says whose credentials it carried
     plan: dict[str, EngineRun] = {}
+    engine_run = functools.partial(  # what every engine run of the suite shares
+        _engine.SuiteRun,
+        progress=progress,
+        practice=own,
+        users=users,
+        pause=suite.fuzz.retry_after_pause,
+        max_duration=suite.fuzz.max_duration,
+    )
     if labels and set(labels) == {op.label for op in operations(document)} and _forks(item, labels):
         plan.update(_forked_plan(item, labels, stateful, follow, schema, progress, own, users))
     elif labels and set(labels) == {op.label for op in operations(document)}:
         # The CLI's own run: the stateful phase learns from the phases before it; the follow-ups from them all.
-        run = _engine.SuiteRun(
+        run = engine_run(
             schema(tuple(suite.fuzz.phases)),
             labels,
             stateful=stateful,
             followups=follow,
-            progress=progress,
-            practice=own,
-            users=users,
-            pause=suite.fuzz.retry_after_pause,
-            max_duration=suite.fuzz.max_duration,
         )
         plan.update(
             dict.fromkeys([*labels, *([STATEFUL_PHASE] if stateful else []), *([FOLLOW_UPS] if follow else [])], run)
@@ -319,15 +323,10 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, EngineRun]
     else:
         if labels:
             phases = tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
-            run = _engine.SuiteRun(
+            run = engine_run(
                 schema(phases),
                 labels,
                 stateful=False,
-                progress=progress,
-                practice=own,
-                users=users,
-                pause=suite.fuzz.retry_after_pause,
-                max_duration=suite.fuzz.max_duration,
             )
             plan.update(dict.fromkeys(labels, run))
         if stateful or follow:
@@ -336,16 +335,11 @@ def _plan(item: _FuzzItem, items: Sequence[pytest.Item]) -> dict[str, EngineRun]
             whole: tuple[str, ...] = (
                 (STATEFUL_PHASE,) if stateful else tuple(p for p in suite.fuzz.phases if p in STATELESS_PHASES)
             )
-            run = _engine.SuiteRun(
+            run = engine_run(
                 schema(whole),
                 [],
                 stateful=stateful,
                 followups=follow,
-                progress=progress,
-                practice=own,
-                users=users,
-                pause=suite.fuzz.retry_after_pause,
-                max_duration=suite.fuzz.max_duration,
             )
             if stateful:
                 plan[STATEFUL_PHASE] = run
