@@ -69,6 +69,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
                 "key": {"type": "apiKey", "in": "header", "name": "X-Key"}
             }
             doc["security"] = SECURITY
+            if "undocumented_404" in flags:  # the spec never says a read of a missing record answers 404
+                doc["paths"]["/records/{record_id}"]["get"]["responses"].pop("404", None)
             if "undescribed" in flags:  # the spec says nothing of what a read of a record holds
                 for response in doc["paths"]["/records/{record_id}"]["get"]["responses"].values():
                     response.pop("content", None)
@@ -164,6 +166,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
     def delete(record_id: RecordId, x_key: Key = None) -> Response:
         who = user(x_key)
         with lock:
+            if "gone_403" in flags and record_id not in records:
+                raise HTTPException(403, "not yours")  # as Kinto: a record that is gone is one you may not see
             own(record_id, who, write=True)
             if "resurrect" not in flags:
                 del records[record_id]
@@ -209,3 +213,5 @@ bad = create_app(
 )  # a readable record is shared: cross-user writes are judged on private ones
 leaky = create_app(frozenset({"cross_user_read"}))
 bad_undescribed = create_app((FLAGS - {"cross_user_read"}) | {"undescribed"})
+bad_undocumented_404 = create_app((FLAGS - {"cross_user_read"}) | {"undocumented_404"})
+good_gone_403 = create_app(frozenset({"gone_403"}))

@@ -85,6 +85,20 @@ def test_a_read_back_is_compared_only_where_the_spec_describes_what_the_read_hol
     assert {("use_after_delete", "DELETE /records/{record_id}"), ("idempotency", "POST /payments")} <= found
 
 
+def test_a_repeated_delete_refused_with_403_is_the_apis_choice(pytester):
+    # Kinto answers 403 for an object that is gone (a user may not learn what existed): not a 5xx, not a finding
+    report = run(pytester, "good_gone_403")
+    assert [f for f in report["findings"] if f["check"] in CHECKS] == []
+
+
+def test_a_deleted_resource_is_read_back_only_where_the_spec_documents_404(pytester):
+    # The record survives its DELETE, but GET /records/{record_id} documents no 404 (nor 410): no promise to break
+    report = run(pytester, "bad_undocumented_404")
+    found = {(f["check"], f["operation"]) for f in report["findings"]}
+    assert ("use_after_delete", "DELETE /records/{record_id}") not in found
+    assert ("read_after_write", "PUT /records/{record_id}") in found  # the other checks still run
+
+
 def test_without_a_second_user_the_cross_user_checks_say_they_were_skipped(pytester):
     report = run(pytester, "good", SUITE.replace('[auth.secondary.headers]\nX-Key = "k2"\n', ""))
     (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
