@@ -40,7 +40,7 @@ from apitest.fuzz._followup import CHECKS as FOLLOW_UP_CHECKS  # noqa: E402
 from apitest.target import ServedApp  # noqa: E402
 from bench._paired import Round, Side, machine, paired, ratios  # noqa: E402
 from bench._targets import requests_answered  # noqa: E402
-from bench.fuzz_throughput import HEADER, Work, _env, _spec, warm_tables  # noqa: E402
+from bench.fuzz_throughput import HEADER, Work, _env, _spec, cli_argv, warm_tables  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TARGETS = {"demo": "bench._targets:demo", "generated": "bench._targets:generated"}
@@ -58,12 +58,7 @@ def run_cli(folder: Path, app: str, work: Work, workers: int) -> Run:
     served = ServedApp(app, ROOT, "bench", log=folder / "serve.log")
     try:
         spec = _spec(served.base_url, folder)
-        argv = [
-            str(BIN / "schemathesis"), "run", spec.name, "--url", served.base_url, "-H", f"{HEADER[0]}: {HEADER[1]}",
-            "--seed", str(work.seed), "--max-examples", str(work.max_examples), "--checks", "all",
-            "--phases", "examples,coverage,fuzzing,stateful", "--generation-database", "none",
-            "--workers", str(workers), "--no-color",
-        ]  # fmt: skip
+        argv = cli_argv(spec, served.base_url, work, workers)
         env = _env(work, folder)
         if work.tables is not None:
             env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(work.tables / "hypothesis")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,9 +34,9 @@ from apitest.fuzz._followup import CHECKS as FOLLOW_UP_CHECKS  # noqa: E402
 from apitest.target import ServedApp  # noqa: E402
 from bench._paired import Side, machine, paired, ratios  # noqa: E402
 from bench._targets import requests_answered  # noqa: E402
+from tests.data import stripe_spec  # noqa: E402
 
 BIN = Path(sys.executable).parent
-STRIPE = ROOT.parent / "shared" / "specs" / "stripe.json"
 HEADER = ("X-API-Key", "demo-key")
 
 
@@ -68,15 +67,21 @@ def _spec(url: str, folder: Path) -> Path:
     return path
 
 
+def cli_argv(spec: Path, url: str, work: Work, workers: int) -> list[str]:
+    """`schemathesis run` with the same work apitest gets: spec, header, seed, budget, checks, phases, no database."""
+    return [
+        str(BIN / "schemathesis"), "run", spec.name, "--url", url, "-H", f"{HEADER[0]}: {HEADER[1]}",
+        "--seed", str(work.seed), "--max-examples", str(work.max_examples), "--checks", "all",
+        "--phases", "examples,coverage,fuzzing,stateful", "--generation-database", "none",
+        "--workers", str(workers), "--no-color",
+    ]  # fmt: skip
+
+
 def run_cli(folder: Path, work: Work) -> Run:
     served = ServedApp("bench._targets:demo", ROOT, "bench", log=folder / "serve.log")
     try:
         spec = _spec(served.base_url, folder)
-        argv = [
-            str(BIN / "schemathesis"), "run", spec.name, "--url", served.base_url, "-H", f"{HEADER[0]}: {HEADER[1]}",
-            "--seed", str(work.seed), "--max-examples", str(work.max_examples), "--checks", "all",
-            "--phases", "examples,coverage,fuzzing,stateful", "--generation-database", "none", "--workers", "1",
-        ]  # fmt: skip
+        argv = cli_argv(spec, served.base_url, work, workers=1)
         env = _env(work, folder)
         if work.tables is not None:
             env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(work.tables / "hypothesis")
@@ -134,7 +139,7 @@ def warm_tables(folder: Path) -> None:
 
 
 def stripe_collection(folder: Path) -> float:
-    shutil.copy(STRIPE, folder / "stripe.json")
+    stripe_spec(folder)  # tests/data: inside the repository
     (folder / "apitest.toml").write_text('spec = "stripe.json"\nbase_url = "http://127.0.0.1:9"\n')
     started = time.perf_counter()
     out = subprocess.run(
@@ -184,10 +189,9 @@ def main() -> None:
     rate = ratios(done, lambda run: run.rate, "apitest", "schemathesis CLI")
     print(f"wall time, apitest / CLI, per round: {wall.describe()}")
     print(f"requests per second, apitest / CLI, per round: {rate.describe()}")
-    if STRIPE.exists():
-        with tempfile.TemporaryDirectory(prefix="apitest-bench-stripe-") as folder:
-            seconds = stripe_collection(Path(folder))
-        print(f"collecting Stripe's 452 operations: {seconds:.2f} s (schemathesis pytest route: 52 s)")
+    with tempfile.TemporaryDirectory(prefix="apitest-bench-stripe-") as folder:
+        seconds = stripe_collection(Path(folder))
+    print(f"collecting Stripe's 452 operations: {seconds:.2f} s (schemathesis pytest route: 52 s)")
     print(machine("end"))
 
 

@@ -29,6 +29,16 @@ FLAGS = frozenset(
     }
 )
 SECURITY = [{"key": []}]
+# A suite serving one of the apps below (`app`), as both users, with a small seeded budget: the tests' suite.
+SUITE = """serve = "records:{app}"
+[auth.headers]
+X-Key = "k1"
+[auth.secondary.headers]
+X-Key = "k2"
+[fuzz]
+max_examples = 10
+seed = 1
+"""
 Key = Annotated[str | None, Header(alias="X-Key")]
 RecordId = Annotated[int, Path(ge=1)]
 

@@ -12,17 +12,9 @@ import pytest
 from apitest.fuzz import judgement
 from apitest.fuzz._followup import CHECKS
 from apitest.results import Exchange, from_json
+from tests.apps.records import SUITE
 
 APPS = Path(__file__).parents[1] / "apps"
-SUITE = """serve = "records:{app}"
-[auth.headers]
-X-Key = "k1"
-[auth.secondary.headers]
-X-Key = "k2"
-[fuzz]
-max_examples = 10
-seed = 1
-"""
 
 
 def run(pytester: pytest.Pytester, app: str, suite: str = SUITE, select: str = "follow-up") -> dict:

@@ -15,17 +15,9 @@ from apitest.fuzz import judgement
 from apitest.fuzz._followup import CHECKS
 from apitest.fuzz.replay import Bindings
 from apitest.results import Exchange
+from tests.apps.records import SUITE
 
 APPS = Path(__file__).parents[1] / "apps"
-RECORDS = """serve = "records:{app}"
-[auth.headers]
-X-Key = "k1"
-[auth.secondary.headers]
-X-Key = "k2"
-[fuzz]
-max_examples = 10
-seed = 1
-"""
 
 
 def replay(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -47,7 +39,7 @@ def verdicts(output: str) -> dict[str, str]:
 def test_follow_up_findings_still_fail_on_the_bad_api_and_are_fixed_on_the_good_one(pytester):
     pytester.makepyfile(records=(APPS / "records.py").read_text())
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
-    (pytester.path / "apitest.toml").write_text(RECORDS.format(app="bad"))
+    (pytester.path / "apitest.toml").write_text(SUITE.format(app="bad"))
     pytester.runpytest("-k", "follow-up")
     report = json.loads((pytester.path / "apitest-report" / "report.json").read_text())
     ours = [f["fingerprint"] for f in report["findings"] if f["check"] in CHECKS]
@@ -61,7 +53,7 @@ def test_follow_up_findings_still_fail_on_the_bad_api_and_are_fixed_on_the_good_
     assert "k1" not in bad.stdout and "X-Request-ID" in bad.stdout  # where to look in the server's logs
 
     # the same report against the fixed app: each finding is confirmed fixed
-    (pytester.path / "fixed.toml").write_text(RECORDS.format(app="good"))
+    (pytester.path / "fixed.toml").write_text(SUITE.format(app="good"))
     good = replay(pytester.path, *ours, "--suite", "fixed.toml")
     assert good.returncode == 0, good.stdout + good.stderr
     assert set(verdicts(good.stdout).values()) == {"FIXED"} and len(verdicts(good.stdout)) == 8, good.stdout
