@@ -55,6 +55,23 @@ def alive(pid: int) -> bool:
         return False
 
 
+def cpu_ticks(pid: int) -> int:
+    """The CPU time `pid` has used so far, in clock ticks (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime and stime
+
+
+def busiest(pids: list[int], interval: float = 1.0) -> int:
+    """The one of `pids` that used the most CPU over `interval` seconds: the one doing the work now."""
+    before = {pid: cpu_ticks(pid) for pid in pids}
+    time.sleep(interval)
+    return max(pids, key=lambda pid: cpu_ticks(pid) - before[pid])
+
+
 def command_of(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
