@@ -276,7 +276,7 @@ def test_a_signal_while_a_fuzz_request_waits_on_a_stalled_api_ends_the_run_at_on
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_while_forked_processes_fuzz_leaves_no_child(tmp_path, signum):
-    # [fuzz] processes = 2: two children forked from the run fuzz the operations' groups
+    # [fuzz] processes = 2: two children forked from the run fuzz the pieces of the spec
     with Run(fuzz_suite(tmp_path, "processes = 2\n")) as run:
         run.wait_until("fuzzing", lambda: fuzz_requests(run) >= 30)
         run.wait_until("both children", lambda: len(run.children_named("-m apitest run")) == 2)

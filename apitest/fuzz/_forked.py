@@ -1,11 +1,13 @@
 """A suite's fuzz run spread over processes forked from this one (`[fuzz] processes = N`, `--apitest-processes N`).
 
-The operations are dealt into N groups by resource (groups.py). Everything a run needs before its first case (the
-imports, the parsed spec and schemathesis's schema, its analysis of which responses feed which parameters,
-Hypothesis's unicode tables) is made once, here, and then each group's engine run goes to a child made with
-`os.fork()`, which inherits all of it for nothing: no interpreter starts, nothing is imported or parsed again. The
-children share what they capture through the suite's `SharedPool` (_pool.py) while they run, and each hands its
-items' results back in one pickle file. This process runs the stateful phase and the follow-ups once every child is
+The operations are cut into pieces, mostly by resource, about two per process (groups.py). Everything a run needs
+before its first case (the imports, the parsed spec and schemathesis's schema, its analysis of which responses feed
+which parameters, Hypothesis's unicode tables) is made once, here, and then N children are made with `os.fork()`,
+which inherit all of it for nothing: no interpreter starts, nothing is imported or parsed again. Child i starts with
+piece i; whichever is done first takes the next piece from a pipe, so a child that drew cheap operations does not
+sit idle while another works through costly ones (what an operation costs cannot be told from the spec). Each
+piece is one engine run. The children share what they capture through the suite's `SharedPool` (_pool.py) while
+they run, and hand each piece's results back in a pickle file. This process runs the stateful phase and the follow-ups once every child is
 done, with the values, Location headers and accepted requests they all shared, as one process would.
 
 Forking happens before any engine thread starts in this process. A child never returns into pytest: whatever
@@ -19,6 +21,7 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
 import sys
 import time
 import traceback
@@ -39,46 +42,67 @@ POLL_S = 0.02
 @dataclass
 class _Child:
     pid: int
-    group: str
-    labels: tuple[str, ...]
-    out: Path
+    index: int
     status: int | None = None  # its exit status once reaped
+
+
+@dataclass
+class _Piece:
+    name: str
+    labels: tuple[str, ...]
+    out: Path  # its results, written by the child that took it
     results: dict[str, tuple[str, Any]] | None = None  # key -> ("ok", FuzzRun) | ("error", message)
 
 
+_INDEX = struct.Struct("<H")
+MAX_PIECES = 1 << 14  # their indices fit in a pipe's buffer, so they are all written before any child starts
+
+
 class ForkedRun:
-    """The stateless phases of a suite's operations, one forked child per group; `result(label)` waits for its
-    child. `make_run(labels, pool)` builds a group's SuiteRun (in the child)."""
+    """The stateless phases of a suite's operations, in `processes` forked children that share out `pieces` (each
+    one engine run) as they go: child i starts with piece i, then each takes the next from a pipe when it is done
+    with one. `result(label)` waits for its piece. `make_run(labels, pool, name)` builds a piece's SuiteRun (in the
+    child)."""
 
     def __init__(
         self,
-        groups: Sequence[Sequence[str]],
+        pieces: Sequence[Sequence[str]],
         *,
+        processes: int,
         folder: Path,
         make_run: Callable[[Sequence[str], SharedPool, str], SuiteRun],
-        group_name: Callable[[int], str],
+        piece_name: Callable[[int], str],
     ) -> None:
+        if len(pieces) > MAX_PIECES:
+            raise ValueError(f"at most {MAX_PIECES} pieces")
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._children: list[_Child] = []
+        self._pieces = [
+            _Piece(piece_name(i), tuple(labels), folder / f"results-{i}.pickle") for i, labels in enumerate(pieces)
+        ]
+        self._of = {label: piece for piece in self._pieces for label in piece.labels}
         self._handed: set[str] = set()
-        self._of: dict[str, _Child] = {}
-        for index, labels in enumerate(groups):
-            name = group_name(index)
-            out = folder / f"results-{index}.pickle"
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child: measured by the tests through its results
-                _child_main(labels, name, index, folder, out, make_run)
-            child = _Child(pid, name, tuple(labels), out)
-            self._children.append(child)
-            for label in labels:
-                self._of[label] = child
+        self._children: list[_Child] = []
+        count = max(min(processes, len(pieces)), 1)
+        # the pieces after each child's first, one index each: a pipe's reads of 2 bytes are atomic, so every
+        # index goes to one child, and end-of-file says there is no more
+        queue_out, queue_in = os.pipe()
+        os.write(queue_in, b"".join(_INDEX.pack(i) for i in range(count, len(pieces))))
+        os.close(queue_in)
+        try:
+            for index in range(count):
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:  # pragma: no cover - the child: measured by the tests through its results
+                    _child_main(index, queue_out, self._pieces, folder, make_run)
+                self._children.append(_Child(pid, index))
+        finally:
+            os.close(queue_out)
 
     @property
     def groups(self) -> list[str]:
-        return [c.group for c in self._children]
+        return [p.name for p in self._pieces]
 
     def claimable(self, key: str) -> bool:
         return key in self._of and key not in self._handed
@@ -86,49 +110,69 @@ class ForkedRun:
     def result(self, key: str) -> FuzzRun:
         if not self.claimable(key):
             raise KeyError(f"{key!r} is not an unclaimed part of this run")
-        child = self._of[key]
+        piece = self._of[key]
         self._handed.add(key)
         try:
-            self._wait(child)
+            self._wait(piece)
         except BaseException:
             self.close()
             raise
-        assert child.results is not None
-        outcome, value = child.results.get(key, ("error", "the process fuzzing this operation did not report it"))
+        assert piece.results is not None
+        outcome, value = piece.results.get(key, ("error", "the process fuzzing this operation did not report it"))
         if outcome == "error":
             raise EngineError(str(value))
         run: FuzzRun = value
         return run
 
     def wait_all(self) -> set[str]:
-        """Wait for every child; the groups whose child ended without its results."""
-        for child in self._children:
-            self._wait(child)
-        return {c.group for c in self._children if not c.results or "__failed__" in c.results}
+        """Wait for every piece; the pieces whose child ended without their results."""
+        for piece in self._pieces:
+            self._wait(piece)
+        return {p.name for p in self._pieces if not p.results or "__failed__" in p.results}
 
-    def _wait(self, child: _Child) -> None:
-        while child.results is None:
+    def _wait(self, piece: _Piece) -> None:
+        while piece.results is None:
+            self._reap()  # first: a child that has ended wrote its results (if it did) before it did
+            taker = self._taker(piece)
+            if taker is not None:
+                ended = taker.status is not None
+            else:
+                ended = all(child.status is not None for child in self._children)
+            if piece.out.exists() or ended:
+                piece.results = self._read(piece)
+                return
+            time.sleep(POLL_S)
+
+    def _taker(self, piece: _Piece) -> _Child | None:
+        """The child that took `piece`, once one has."""
+        try:
+            return self._children[int(piece.out.with_suffix(".taken").read_text())]
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _reap(self) -> None:
+        for child in self._children:
             if child.status is None:
                 pid, status = os.waitpid(child.pid, os.WNOHANG)
                 if pid:
                     child.status = os.waitstatus_to_exitcode(status)
-            if child.status is not None:
-                child.results = self._read(child)
-                return
-            time.sleep(POLL_S)
 
-    def _read(self, child: _Child) -> dict[str, tuple[str, Any]]:
+    def _read(self, piece: _Piece) -> dict[str, tuple[str, Any]]:
         try:
-            with child.out.open("rb") as handle:
+            with piece.out.open("rb") as handle:
                 results: dict[str, tuple[str, Any]] = pickle.load(handle)
         except (OSError, EOFError, pickle.UnpicklingError):
-            why = f"the process fuzzing this group ended ({_how(child.status)}) without its results"
-            return dict.fromkeys(child.labels, ("error", why)) | {"__failed__": ("error", why)}
+            why = f"the process fuzzing this group ended ({self._how_ended(piece)}) without its results"
+            return dict.fromkeys(piece.labels, ("error", why)) | {"__failed__": ("error", why)}
         if "__failed__" in results:
             why = str(results["__failed__"][1])
-            for label in child.labels:
+            for label in piece.labels:
                 results.setdefault(label, ("error", why))
         return results
+
+    def _how_ended(self, piece: _Piece) -> str:
+        taker = self._taker(piece)
+        return _how(taker.status) if taker is not None else "before it took this group"
 
     def close(self) -> None:
         """Stop the children still running (an interrupted or stopped session)."""
@@ -148,11 +192,10 @@ def _how(status: int | None) -> str:
 
 
 def _child_main(
-    labels: Sequence[str],
-    name: str,
     index: int,
+    queue: int,
+    pieces: Sequence[_Piece],
     folder: Path,
-    out: Path,
     make_run: Callable[[Sequence[str], SharedPool, str], SuiteRun],
 ) -> None:  # pragma: no cover - runs in the forked child
     status = 1
@@ -163,27 +206,39 @@ def _child_main(
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
         pool = SharedPool(folder, f"p{index}")
-        results: dict[str, tuple[str, Any]] = {}
         try:
-            run = make_run(labels, pool, name)
-            for label in labels:
-                try:
-                    results[label] = ("ok", run.result(label))
-                except EngineError as exc:
-                    results[label] = ("error", str(exc))
-            run.close()
-        except Exception as exc:
-            results["__failed__"] = ("error", f"{type(exc).__name__}: {exc}")
-            traceback.print_exc()
+            taken: int | None = index
+            while taken is not None:
+                _run_piece(pieces[taken], index, pool, make_run)
+                data = os.read(queue, _INDEX.size)
+                taken = _INDEX.unpack(data)[0] if len(data) == _INDEX.size else None
         finally:
             pool.close()
-        partial = out.with_suffix(".partial")
-        with partial.open("wb") as handle:
-            pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(out)
         status = 0
     finally:
         os._exit(status)
+
+
+def _run_piece(
+    piece: _Piece, child: int, pool: SharedPool, make_run: Callable[[Sequence[str], SharedPool, str], SuiteRun]
+) -> None:  # pragma: no cover - runs in the forked child
+    piece.out.with_suffix(".taken").write_text(str(child))
+    results: dict[str, tuple[str, Any]] = {}
+    try:
+        run = make_run(piece.labels, pool, piece.name)
+        for label in piece.labels:
+            try:
+                results[label] = ("ok", run.result(label))
+            except EngineError as exc:
+                results[label] = ("error", str(exc))
+        run.close()
+    except Exception as exc:
+        results["__failed__"] = ("error", f"{type(exc).__name__}: {exc}")
+        traceback.print_exc()
+    partial = piece.out.with_suffix(".partial")
+    with partial.open("wb") as handle:
+        pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(piece.out)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child

@@ -46,6 +46,40 @@ def operation_groups(labels: Sequence[str], count: int) -> list[list[str]]:
     return [sorted(g, key=order.__getitem__) for g in groups if g]
 
 
+PIECES_PER_PROCESS = 2  # forked runs: pieces handed out per process, so an early finisher takes more
+
+
+def operation_pieces(labels: Sequence[str], processes: int) -> list[list[str]]:
+    """`labels` in pieces for `processes` forked children that each take the next piece when done with one
+    (_forked.py): what an operation costs cannot be told from the spec (on the demo, one query parameter costs
+    ten times a path parameter), so the load is balanced by handing work out as it goes, not by guessing.
+
+    A piece is one engine run. Pieces hold about len(labels) / (PIECES_PER_PROCESS * processes) operations: a
+    resource's operations together where they fit (split in the spec's order, so its creator usually comes
+    first), small resources merged, so there are few engine runs and the last piece is short. Largest first,
+    ties in the spec's order.
+    """
+    if processes < 1:
+        raise ValueError("at least one process")
+    labels = list(dict.fromkeys(labels))
+    clusters: dict[str, list[str]] = {}
+    for label in labels:
+        clusters.setdefault(resource_of(label.split(" ", 1)[1]), []).append(label)
+    size = max(math.ceil(len(labels) / (PIECES_PER_PROCESS * processes)), 1)
+    pieces: list[list[str]] = []
+    current: list[str] = []
+    for cluster in clusters.values():
+        for start in range(0, len(cluster), size):
+            chunk = cluster[start : start + size]
+            if current and len(current) + len(chunk) > size:
+                pieces.append(current)
+                current = []
+            current = current + chunk
+    if current:
+        pieces.append(current)
+    return sorted(pieces, key=len, reverse=True)
+
+
 _SUFFIX = re.compile(r"@apitest-fuzz-[0-9a-f]{8}-\w+$")
 
 

@@ -375,12 +375,13 @@ def _forked_plan(
     own: Any,
     users: Any,
 ) -> dict[str, EngineRun]:
-    """The operations' stateless phases in forked children, one per group (_forked.py); the stateful phase and the
-    follow-ups here, once the children are done, with what they shared (_pool.py)."""
+    """The operations' stateless phases in forked children that share out pieces of the spec as they go
+    (_forked.py); the stateful phase and the follow-ups here, once the children are done, with what they shared
+    (_pool.py)."""
     from ._forked import ForkedRun, prepare
     from ._grouped import GroupRun
     from ._pool import SharedPool, pool_folder
-    from .groups import AFTER, group_name, operation_groups
+    from .groups import AFTER, group_name, operation_pieces
 
     suite, runtime = item.suite, item.runtime
     folder = pool_folder(runtime.records, str(suite.file))
@@ -391,9 +392,12 @@ def _forked_plan(
     def make_run(group: Sequence[str], pool: SharedPool, name: str) -> SuiteRun:
         return GroupRun(stateless, group, stateful=False, pool=pool, group=name, **common)
 
-    groups = operation_groups(labels, suite.fuzz.processes)
     forked = ForkedRun(
-        groups, folder=folder, make_run=make_run, group_name=lambda i: group_name(str(suite.file), str(i))
+        operation_pieces(labels, suite.fuzz.processes),
+        processes=suite.fuzz.processes,
+        folder=folder,
+        make_run=make_run,
+        piece_name=lambda i: group_name(str(suite.file), str(i)),
     )
     runtime.on_close(forked.close)
     plan: dict[str, EngineRun] = dict.fromkeys(labels, forked)

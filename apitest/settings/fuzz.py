@@ -43,9 +43,9 @@ class FuzzSettings:
     workers: Annotated[int, Ge(1), Le(64)] = setting(1, "Concurrent schemathesis workers of a suite's fuzz run.")
     processes: Annotated[int, Ge(1), Le(64)] = setting(
         1,
-        "Processes a suite's fuzz run is spread over: its operations in groups by resource, one forked process "
-        "each, sharing captured values; the stateful phase and follow-ups run after them, with what they learned "
-        "(Linux and macOS; ignored inside an xdist worker).",
+        "Processes a suite's fuzz run is spread over: its operations in pieces by resource, which N forked "
+        "processes share out as each finishes one, sharing captured values; the stateful phase and follow-ups run "
+        "after them, with what they learned (Linux and macOS; ignored inside an xdist worker).",
     )
     request_timeout: Annotated[float, Ge(0.1)] = setting(
         10.0,

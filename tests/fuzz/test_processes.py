@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from apitest.demo.bugs import PLANTED_BUGS
 from apitest.fuzz._engine import EngineError
-from apitest.fuzz.groups import operation_groups, resource_of, ungrouped
+from apitest.fuzz.groups import operation_groups, operation_pieces, resource_of, ungrouped
 from apitest.target import ServedApp
 
 ROOT = Path(__file__).parents[2]
@@ -66,8 +67,9 @@ def test_an_id_captured_in_one_process_reaches_an_operation_in_another(tmp_path,
         assert workers.keys() == {"POST /notes", "GET /notes/{note_id}"}, result.stdout[-3000:]
         assert workers["POST /notes"] != workers["GET /notes/{note_id}"]
     else:
-        # one forked child per group: the POST's values come from one child's file only, and the GET was not there
-        assert operation_groups(["POST /notes", "GET /notes/{note_id}"], 2) == [
+        # two pieces, and child i starts with piece i: the POST's values come from one child's file only, and the GET
+        # was not there
+        assert operation_pieces(["POST /notes", "GET /notes/{note_id}"], 2) == [
             ["POST /notes"],
             ["GET /notes/{note_id}"],
         ]
@@ -132,16 +134,79 @@ def test_a_forked_child_that_fails_or_dies_errors_its_items_and_the_others_go_on
     from apitest.fuzz._forked import ForkedRun
 
     def make_run(labels, pool, name):
-        if labels == ["GET /a"]:
+        if list(labels) == ["GET /a"]:
             raise RuntimeError("no engine for you")
         os._exit(3)  # the child dies without a word
 
-    run = ForkedRun([["GET /a"], ["GET /b"]], folder=tmp_path, make_run=make_run, group_name=lambda i: f"g{i}")
+    run = ForkedRun(
+        [["GET /a"], ["GET /b"]], processes=2, folder=tmp_path, make_run=make_run, piece_name=lambda i: f"g{i}"
+    )
     with pytest.raises(EngineError, match="RuntimeError: no engine for you"):
         run.result("GET /a")
     with pytest.raises(EngineError, match=r"ended \(exit status 3\) without its results"):
         run.result("GET /b")
     assert run.wait_all() == {"g0", "g1"}
+
+
+def test_forked_children_share_out_the_pieces_as_they_finish(tmp_path):
+    from apitest.fuzz._engine import FuzzRun
+    from apitest.fuzz._forked import ForkedRun
+
+    class Sleepy:  # a piece's run: GET /slow takes 3 s, every other operation none
+        def __init__(self, labels):
+            self.labels = labels
+
+        def result(self, label):
+            time.sleep(3.0 if label == "GET /slow" else 0.0)
+            return FuzzRun(cases=os.getpid())
+
+        def close(self):
+            pass
+
+    pieces = [["GET /slow"], ["GET /a"], ["GET /b"], ["GET /c"], ["GET /d"]]
+    run = ForkedRun(
+        pieces,
+        processes=2,
+        folder=tmp_path,
+        make_run=lambda labels, pool, name: Sleepy(labels),
+        piece_name=lambda i: f"g{i}",
+    )
+    pids = {piece[0]: run.result(piece[0]).cases for piece in pieces}
+    assert run.wait_all() == set()
+    # the child with the slow piece took nothing else: the other did every quick piece, one after another
+    assert pids["GET /slow"] not in {pids[label] for label in ("GET /a", "GET /b", "GET /c", "GET /d")}
+    assert len({pids[label] for label in ("GET /a", "GET /b", "GET /c", "GET /d")}) == 1
+
+
+def test_a_forked_child_that_dies_holding_a_piece_errors_it_and_the_other_child_takes_the_rest(tmp_path):
+    from apitest.fuzz._engine import FuzzRun
+    from apitest.fuzz._forked import ForkedRun
+
+    class Fatal:
+        def __init__(self, labels):
+            self.labels = labels
+
+        def result(self, label):
+            if label == "GET /dies":
+                os._exit(7)
+            time.sleep(0.3)
+            return FuzzRun(cases=1)
+
+        def close(self):
+            pass
+
+    pieces = [["GET /dies"], ["GET /a"], ["GET /b"], ["GET /c"]]
+    run = ForkedRun(
+        pieces,
+        processes=2,
+        folder=tmp_path,
+        make_run=lambda labels, pool, name: Fatal(labels),
+        piece_name=lambda i: f"g{i}",
+    )
+    with pytest.raises(EngineError, match=r"ended \(exit status 7\) without its results"):
+        run.result("GET /dies")
+    assert [run.result(label).cases for label in ("GET /a", "GET /b", "GET /c")] == [1, 1, 1]
+    assert run.wait_all() == {"g0"}
 
 
 def test_operations_are_dealt_out_by_resource_and_evenly():
@@ -162,3 +227,15 @@ def test_operations_are_dealt_out_by_resource_and_evenly():
     assert operation_groups(labels, 1) == [labels]
     assert ungrouped("s/apitest.toml::GET /x@apitest-fuzz-0123abcd-after") == "s/apitest.toml::GET /x"
     assert ungrouped("t.py::test_x@mine") == "t.py::test_x@mine"  # a group of the user's own is left alone
+
+
+def test_forked_runs_cut_the_spec_into_pieces_by_resource_about_two_per_process():
+    books = ["GET /v1/books", "POST /v1/books", "GET /v1/books/{id}", "PUT /v1/books/{id}", "DELETE /v1/books/{id}"]
+    labels = ["GET /health", "GET /v1/stats", *books, "POST /v1/orders", "GET /v1/orders/{id}"]
+    pieces = operation_pieces(labels, 2)
+    assert sorted(sum(pieces, [])) == sorted(labels)  # every operation once
+    assert all(len(piece) <= 3 for piece in pieces)  # 9 operations, 2 processes: about 2 pieces each
+    assert [len(piece) for piece in pieces] == sorted((len(piece) for piece in pieces), reverse=True)
+    assert books[:3] in pieces and books[3:] in pieces  # a resource split in the spec's order, its creator first
+    assert ["GET /health", "GET /v1/stats"] in pieces  # small resources merged: fewer engine runs
+    assert operation_pieces(labels, 1) == [books, ["GET /health", "GET /v1/stats"], labels[-2:]]
