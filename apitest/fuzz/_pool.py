@@ -6,7 +6,8 @@ each run would lose what the engine learns across operations; through a `SharedP
 * **captured values**: every resource instance schemathesis stores in its pool (`ResourceRepository`, the IDs and
   fields it captures from responses and accepted requests) is appended to this process's file, and each draw
   reads what the other processes appended since (at most every `REFRESH_S`), so an ID one process's
-  `POST /books` captured reaches the `GET /books/{id}` another process runs;
+  `POST /books` captured reaches the `GET /books/{id}` another process runs, and a value a DELETE removed (the
+  engine's `remove_by_value` after a DELETE the API accepted) is removed from every process's pool;
 * **observations**: the `Location` headers and same-origin body URLs the stateless phases saw, from which the
   stateful phase infers links;
 * **exemplars**: the requests each operation's API accepted, what the follow-up checks start from;
@@ -60,7 +61,8 @@ class SharedPool:
         self._done_here: set[str] = set()
         self._expected: set[str] = set()  # resources only other processes' operations create (expect)
         self._await_left = AWAIT_S
-        self.awaited_s = 0.0  # for the records: how long draws waited for other processes' values  # groups this process finished (its own file is never read back)
+        self._removed: set[tuple[str, str]] = set()  # (resource, value) deleted by any process
+        self.awaited_s = 0.0  # for the records: how long draws waited for other processes' values
 
     # -- the store --------------------------------------------------------------------------------------------
     def publish(self, record: dict[str, Any]) -> None:
@@ -195,7 +197,12 @@ class SharedPool:
             new = self._records[start:]
             self._taken[id(repository)] = len(self._records)
         for record in new:
-            if record.get("k") != "value":
+            kind = record.get("k")
+            if kind == "removed":
+                self._removed.add((record["r"], _key(record["v"])))
+                repository.import_removal(record["r"], record["v"])
+                continue
+            if kind != "value" or self._was_removed(record["r"], record["d"]):
                 continue
             repository.import_value(
                 resource_name=record["r"],
@@ -209,6 +216,16 @@ class SharedPool:
                 referenced=frozenset(record.get("ref") or ()),
             )
             self.imported_values += 1
+
+    def forget(self, resource: str, value: object) -> None:
+        """Tell the other processes that `value` of `resource` was deleted (this process's DELETE)."""
+        self._removed.add((resource, _key(value)))
+        self.publish({"k": "removed", "w": self.worker, "r": resource, "v": value})
+
+    def _was_removed(self, resource: str, data: Any) -> bool:
+        # a value shared before another process deleted it may be read after that process's removal
+        values = data.values() if isinstance(data, dict) else ()
+        return any((resource, _key(value)) in self._removed for value in values)
 
     def _with_shared_observations(self, schema: BaseSchema, observations: Observations | None) -> Observations:
         from schemathesis.engine.observations import (
@@ -278,6 +295,10 @@ class SharedPool:
         return added
 
 
+def _key(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _has_body(body: Any) -> bool:
     from schemathesis.core import NOT_SET
 
@@ -327,8 +348,17 @@ def _shared_repository_class() -> type:
                 }
             )
 
+        def remove_by_value(self, resource_name: str, value: object) -> int:
+            # after a DELETE the API accepted: the value is gone for every process, as it is in one
+            removed = super().remove_by_value(resource_name, value)
+            self._pool.forget(resource_name, value)
+            return removed
+
         def import_value(self, **kwargs: Any) -> None:
             ResourceRepository._store(self, **kwargs)  # stored here, not published again
+
+        def import_removal(self, resource_name: str, value: object) -> None:
+            ResourceRepository.remove_by_value(self, resource_name, value)
 
         def held(self, resource_name: str) -> Any:
             return ResourceRepository.iter_instances(self, resource_name)

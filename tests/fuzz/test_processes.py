@@ -239,3 +239,34 @@ def test_forked_runs_cut_the_spec_into_pieces_by_resource_about_two_per_process(
     assert books[:3] in pieces and books[3:] in pieces  # a resource split in the spec's order, its creator first
     assert ["GET /health", "GET /v1/stats"] in pieces  # small resources merged: fewer engine runs
     assert operation_pieces(labels, 1) == [books, ["GET /health", "GET /v1/stats"], labels[-2:]]
+
+
+def test_a_value_one_process_deletes_is_gone_for_the_others_too(tmp_path):
+    # One process: a DELETE the API accepted takes the ID out of the engine's pool, so no later case sends it. The
+    # same across processes: the others drop it, and one that reads the value only after its removal never takes it.
+    import schemathesis
+
+    from apitest.fuzz._pool import SharedPool
+    from tests.apps.handoff import create_app
+
+    document = create_app().openapi()
+
+    def repository_of(pool: SharedPool):
+        schema = schemathesis.openapi.from_dict(document)
+        pool.attach(schema)
+        return schema.create_extra_data_source().repository
+
+    first, second = SharedPool(tmp_path, "a"), SharedPool(tmp_path, "b")
+    mine, theirs = repository_of(first), repository_of(second)
+    (resource,) = {d.resource_name for d in mine.descriptors_for_operation("POST /notes")}
+    for note in ("n1", "n2"):
+        mine._store(
+            resource_name=resource, data={"id": note}, source_operation="POST /notes", status_code=201, context={}
+        )
+    second.refresh(force=True)
+    assert sorted(i.data["id"] for i in theirs.iter_instances(resource)) == ["n1", "n2"]
+    assert mine.remove_by_value(resource, "n1") == 1
+    time.sleep(0.1)  # past the pool's refresh interval
+    assert [i.data["id"] for i in theirs.iter_instances(resource)] == ["n2"]
+    late = repository_of(SharedPool(tmp_path, "c"))  # reads n1's value and its removal at once
+    assert [i.data["id"] for i in late.iter_instances(resource)] == ["n2"]
