@@ -26,23 +26,20 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..redact import REQUEST_BODY_LIMIT
-from ..results import Exchange, Finding, Severity, Source
+from ..results import Finding, Severity, Source
 from ..settings import Suite
 from . import judgement as rules, resources
-from .practice import retry_after_seconds
+from ._exemplars import Exemplar as Exemplar, Exemplars as Exemplars, variants
+from ._sender import Sender, Sent
 from .resources import ItemResource
 
 if TYPE_CHECKING:
-    from schemathesis.generation.case import Case as _Case
     from schemathesis.schemas import BaseSchema
 
-    Case = _Case[Any]
+    from ._sender import Case
 
 FOLLOW_UPS = "follow-up"  # the name of the item that runs these checks
 CHECKS = (
@@ -71,130 +68,7 @@ SEVERITY = {
 }
 # A defect the engine reports under its own name when it meets it: the report shows the engine's finding alone.
 SAME_DEFECT_AS = {"use_after_delete": "use_after_free"}
-PER_OPERATION = 4  # exemplars kept per operation
-CONTROLLED_HEADERS = frozenset(
-    {"authorization", "cookie", "if-match", "if-none-match", "idempotency-key", "x-idempotency-key"}
-)
 STALE_ETAG = '"apitest-stale-etag"'
-
-
-@dataclass(slots=True)
-class Exemplar:
-    """A request the API accepted during the engine run, and what it answered."""
-
-    case: Case
-    status: int
-    headers: dict[str, list[str]]
-    body: Any  # parsed JSON, or None
-
-
-@dataclass(slots=True)
-class Exemplars:
-    """Accepted requests of positive data, per operation label, as the engine run records them."""
-
-    by_label: dict[str, list[Exemplar]] = field(default_factory=dict)
-
-    def add(self, label: str, case: Case, status: int, headers: dict[str, list[str]], content: bytes) -> None:
-        kept = self.by_label.setdefault(label, [])
-        if len(kept) >= PER_OPERATION or not 200 <= status < 300 or not _positive(case):
-            return
-        kept.append(Exemplar(case, status, {k.lower(): list(v) for k, v in headers.items()}, _json(content)))
-
-    def of(self, label: str | None) -> list[Exemplar]:
-        return list(self.by_label.get(label, [])) if label else []
-
-
-@dataclass(slots=True)
-class Sent:
-    case: Case
-    status: int
-    headers: dict[str, list[str]]
-    content: bytes
-    curl: str
-    exchange: Exchange
-
-    @property
-    def body(self) -> Any:
-        return _json(self.content)
-
-    def header(self, name: str) -> str | None:
-        values = self.headers.get(name.lower())
-        return values[0] if values else None
-
-
-class Sender:
-    """Builds and sends cases of the spec's operations as one of the suite's users; keeps each as a step."""
-
-    def __init__(
-        self,
-        schema: BaseSchema,
-        base_url: str,
-        users: Mapping[str, Mapping[str, str]],
-        timeout: float,
-        credential_headers: frozenset[str] = frozenset(),
-        pause: float = 0.0,
-    ):
-        self.schema = schema
-        self.base_url = base_url
-        self.users = users
-        self.timeout = timeout
-        self.pause = pause  # the most to wait for a Retry-After before sending again once
-        self.sent = 0  # requests sent, retries included
-        # Headers that carry who is asking, or a precondition: each request says them itself, never an exemplar.
-        self._controlled = (
-            credential_headers | CONTROLLED_HEADERS | {name.lower() for headers in users.values() for name in headers}
-        )
-
-    def case(self, label: str, like: Case | None = None, **changes: Any) -> Case:
-        method, path = label.split(" ", 1)
-        operation = self.schema[path][method]
-        fields: dict[str, Any] = {}
-        if like is not None:
-            declared = {p.name.lower() for p in operation.headers} if hasattr(operation, "headers") else set()
-            fields = {
-                "path_parameters": dict(like.path_parameters or {}),
-                "query": dict(like.query or {}),
-                # only headers the operation declares, none that say who asks or what to expect
-                "headers": {
-                    k: v
-                    for k, v in dict(like.headers or {}).items()
-                    if k.lower() in declared and k.lower() not in self._controlled
-                },
-                "body": like.body,
-                "media_type": like.media_type,
-            }
-        fields.update(changes)
-        return operation.Case(**fields)
-
-    def send(self, case: Case, user: str = "primary") -> Sent:
-        from schemathesis.transport.requests import SameHostRedirectsSession
-
-        headers = dict(self.users.get(user, {}))
-        for attempt in range(2):
-            self.sent += 1
-            with contextlib.closing(SameHostRedirectsSession()) as session:
-                session.headers.update(headers)
-                response = case.call(base_url=self.base_url, session=session, timeout=self.timeout)
-            retry_after = response.headers.get("retry-after")
-            if response.status_code != 429 or attempt or not retry_after or not self.pause:
-                break
-            time.sleep(min(retry_after_seconds(str(retry_after)), self.pause))  # honour Retry-After, briefly
-        received = {k.lower(): list(v) for k, v in response.headers.items()}
-        prepared = response.request
-        exchange = Exchange(
-            method=str(prepared.method),
-            url=str(prepared.url),
-            request_headers={k: str(v) for k, v in prepared.headers.items()},
-            request_body=_text(prepared.body, REQUEST_BODY_LIMIT),
-            status=response.status_code,
-            response_headers={k: ", ".join(v) for k, v in received.items()},
-            response_body=_text(response.content),
-            elapsed_ms=round(response.elapsed * 1000, 2),
-            user=user,
-        )
-        return Sent(
-            case, response.status_code, received, response.content, case.as_curl_command(headers=headers), exchange
-        )
 
 
 class FollowUps:
@@ -276,7 +150,7 @@ class FollowUps:
             if not described:
                 continue  # the spec says nothing of what the read shows: no promise to hold the write to
             # As sent, then nudged one field at a time: a write of what the resource already holds shows nothing.
-            for variant in _variants(exemplar):
+            for variant in variants(exemplar):
                 self._steps = []
                 target, _ = self._alive(resource)
                 wrote = self._send(self._retarget(writer, variant, resource, target))
@@ -303,7 +177,7 @@ class FollowUps:
         if not described:
             raise _Skip  # the spec says nothing of what the read shows (an echo, a page): nothing to compare
         # Each accepted PUT in turn, as sent and nudged: a body that sets a field to what it holds shows nothing.
-        for exemplar in [v for e in self.exemplars.of(writer) for v in _variants(e)]:
+        for exemplar in [v for e in self.exemplars.of(writer) for v in variants(e)]:
             self._steps = []
             target, _ = self._alive(resource)
             first = self._send(self._retarget(writer, exemplar, resource, target))
@@ -639,7 +513,7 @@ class FollowUps:
         """A resource made now by the creator; with `mark`, with a string field marked so its value is recognisable."""
         reader = self._require_label(resource.reader)
         for exemplar in self.exemplars.of(resource.creator):
-            for variant in _variants(exemplar, mark=mark):
+            for variant in variants(exemplar, mark=mark):
                 made = self._send(self.sender.case(resource.creator or "", like=variant.case))
                 made_id = resources.created_id(resource, made.headers, made.body) if 200 <= made.status < 300 else None
                 if made_id is None:
@@ -808,61 +682,6 @@ def _written(described: frozenset[str], body: Any) -> frozenset[str]:
     """The fields a read-back is held to: those the spec describes for the read and the write sent. What the server
     computes by itself (prefect's `estimated_start_time_delta`, a count) is its business, not a lost update."""
     return described & frozenset(body) if isinstance(body, dict) else described
-
-
-def _positive(case: Case) -> bool:
-    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
-    return mode is None or str(getattr(mode, "value", mode)).lower() == "positive"
-
-
-def _json(content: bytes | None) -> Any:
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
-def _text(body: Any, limit: int = 4096) -> str | None:
-    from ..redact import truncate
-
-    if body is None:
-        return None
-    if isinstance(body, bytes):
-        return truncate(body.decode("utf-8", "replace"), limit)
-    return truncate(str(body), limit)
-
-
-def _variants(exemplar: Exemplar, *, mark: bool = False) -> list[Exemplar]:
-    """The exemplar, then copies with one field nudged (an integer + 1, a string marked): minimal examples set
-    fields to 0 or "0", where a counter that adds instead of sets, or a value leaked, would not show."""
-    body = exemplar.case.body
-    found = [] if mark else [exemplar]
-    if not isinstance(body, dict):
-        return [exemplar]
-    for key, value in body.items():
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int) and not mark:
-            changed: Any = {**body, key: value + 1}
-        elif isinstance(value, str):
-            changed = {**body, key: (value + "-apitest-" + format(zlib.crc32(key.encode()) % 65536, "04x"))[:24]}
-        else:
-            continue
-        found.append(_with_body(exemplar, changed))
-    return found or [exemplar]
-
-
-def _with_body(exemplar: Exemplar, body: Any) -> Exemplar:
-    case = exemplar.case.operation.Case(
-        path_parameters=dict(exemplar.case.path_parameters or {}),
-        query=dict(exemplar.case.query or {}),
-        headers=dict(exemplar.case.headers or {}),
-        body=body,
-        media_type=exemplar.case.media_type,
-    )
-    return Exemplar(case, exemplar.status, exemplar.headers, exemplar.body)
 
 
 def _changed_body(body: Any) -> Any:
