@@ -1,14 +1,15 @@
 """How the follow-up checks send their requests: cases of the spec's operations built by schemathesis (the suite's
 serialisation and base URL), sent as one of the suite's users through the transport the engine used (so every
-request carries the correlation ids), each kept with its answer, curl line and exchange (`Sent`)."""
+request carries the correlation ids), each kept with its answer, curl line and exchange (`Sent`); and one check's
+requests in order (`Trail`), which its finding shows and `apitest replay` sends again."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..redact import REQUEST_BODY_LIMIT
@@ -43,6 +44,26 @@ class Sent:
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
         return values[0] if values else None
+
+
+@dataclass(slots=True)
+class Trail:
+    """One check's requests in order, as its finding shows them: first `earlier`, those sent before the check began
+    that it relies on (a parent made once and held for every resource below it), then its own `steps`."""
+
+    steps: list[Sent] = field(default_factory=list)
+    earlier: list[Sent] = field(default_factory=list)
+
+    def restart(self) -> None:
+        self.steps, self.earlier = [], []
+
+    def rely_on(self, sent: Sequence[Sent]) -> None:
+        for each in sent:
+            if all(each is not kept for kept in (*self.earlier, *self.steps)):
+                self.earlier.append(each)
+
+    def all(self) -> list[Sent]:
+        return [*self.earlier, *self.steps]
 
 
 class Sender:
