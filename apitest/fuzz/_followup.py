@@ -17,8 +17,12 @@ finding carries every request it took, in order, as curl lines (the last one sho
 * `cross_user_write`: a resource the second user may not read (403/404) may not be changed or deleted by them
   either. (Cross-user *reads* are schemathesis's `object_level_authorization`, given both users.)
 
-This module uses schemathesis to build and send requests (cases of the same operations, with the suite's
-serialisation and base URL); what it compares is plain data (resources.py).
+Each check works on a resource made for it, or one of the engine's still alive (_supply.py). A check that applies
+to an operation but could not be made there (nothing alive, no accepted request to start from, no GET to read back)
+says why in a note on the follow-up item, one per check and reason (_skips.py).
+
+Requests are built and sent by schemathesis (_sender.py: cases of the same operations, with the suite's
+serialisation and base URL); what the checks compare is plain data (resources.py).
 """
 
 from __future__ import annotations
@@ -26,23 +30,23 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..redact import REQUEST_BODY_LIMIT
-from ..results import Exchange, Finding, Severity, Source
+from ..results import Finding, Severity, Source
 from ..settings import Suite
+from ..spec import operations
 from . import judgement as rules, resources
-from .practice import retry_after_seconds
+from ._exemplars import Exemplar as Exemplar, Exemplars as Exemplars, variants
+from ._sender import Sender, Sent, Trail
+from ._skips import NO_404, NO_ETAG, NO_EXEMPLAR, NO_JSON_ANSWER, NO_READER, UNDESCRIBED, Skip, Skips
+from ._supply import Supply
 from .resources import ItemResource
 
 if TYPE_CHECKING:
-    from schemathesis.generation.case import Case as _Case
     from schemathesis.schemas import BaseSchema
 
-    Case = _Case[Any]
+    from ._sender import Case
 
 FOLLOW_UPS = "follow-up"  # the name of the item that runs these checks
 CHECKS = (
@@ -71,134 +75,11 @@ SEVERITY = {
 }
 # A defect the engine reports under its own name when it meets it: the report shows the engine's finding alone.
 SAME_DEFECT_AS = {"use_after_delete": "use_after_free"}
-PER_OPERATION = 4  # exemplars kept per operation
-CONTROLLED_HEADERS = frozenset(
-    {"authorization", "cookie", "if-match", "if-none-match", "idempotency-key", "x-idempotency-key"}
-)
 STALE_ETAG = '"apitest-stale-etag"'
 
 
-@dataclass(slots=True)
-class Exemplar:
-    """A request the API accepted during the engine run, and what it answered."""
-
-    case: Case
-    status: int
-    headers: dict[str, list[str]]
-    body: Any  # parsed JSON, or None
-
-
-@dataclass(slots=True)
-class Exemplars:
-    """Accepted requests of positive data, per operation label, as the engine run records them."""
-
-    by_label: dict[str, list[Exemplar]] = field(default_factory=dict)
-
-    def add(self, label: str, case: Case, status: int, headers: dict[str, list[str]], content: bytes) -> None:
-        kept = self.by_label.setdefault(label, [])
-        if len(kept) >= PER_OPERATION or not 200 <= status < 300 or not _positive(case):
-            return
-        kept.append(Exemplar(case, status, {k.lower(): list(v) for k, v in headers.items()}, _json(content)))
-
-    def of(self, label: str | None) -> list[Exemplar]:
-        return list(self.by_label.get(label, [])) if label else []
-
-
-@dataclass(slots=True)
-class Sent:
-    case: Case
-    status: int
-    headers: dict[str, list[str]]
-    content: bytes
-    curl: str
-    exchange: Exchange
-
-    @property
-    def body(self) -> Any:
-        return _json(self.content)
-
-    def header(self, name: str) -> str | None:
-        values = self.headers.get(name.lower())
-        return values[0] if values else None
-
-
-class Sender:
-    """Builds and sends cases of the spec's operations as one of the suite's users; keeps each as a step."""
-
-    def __init__(
-        self,
-        schema: BaseSchema,
-        base_url: str,
-        users: Mapping[str, Mapping[str, str]],
-        timeout: float,
-        credential_headers: frozenset[str] = frozenset(),
-        pause: float = 0.0,
-    ):
-        self.schema = schema
-        self.base_url = base_url
-        self.users = users
-        self.timeout = timeout
-        self.pause = pause  # the most to wait for a Retry-After before sending again once
-        self.sent = 0  # requests sent, retries included
-        # Headers that carry who is asking, or a precondition: each request says them itself, never an exemplar.
-        self._controlled = (
-            credential_headers | CONTROLLED_HEADERS | {name.lower() for headers in users.values() for name in headers}
-        )
-
-    def case(self, label: str, like: Case | None = None, **changes: Any) -> Case:
-        method, path = label.split(" ", 1)
-        operation = self.schema[path][method]
-        fields: dict[str, Any] = {}
-        if like is not None:
-            declared = {p.name.lower() for p in operation.headers} if hasattr(operation, "headers") else set()
-            fields = {
-                "path_parameters": dict(like.path_parameters or {}),
-                "query": dict(like.query or {}),
-                # only headers the operation declares, none that say who asks or what to expect
-                "headers": {
-                    k: v
-                    for k, v in dict(like.headers or {}).items()
-                    if k.lower() in declared and k.lower() not in self._controlled
-                },
-                "body": like.body,
-                "media_type": like.media_type,
-            }
-        fields.update(changes)
-        return operation.Case(**fields)
-
-    def send(self, case: Case, user: str = "primary") -> Sent:
-        from schemathesis.transport.requests import SameHostRedirectsSession
-
-        headers = dict(self.users.get(user, {}))
-        for attempt in range(2):
-            self.sent += 1
-            with contextlib.closing(SameHostRedirectsSession()) as session:
-                session.headers.update(headers)
-                response = case.call(base_url=self.base_url, session=session, timeout=self.timeout)
-            retry_after = response.headers.get("retry-after")
-            if response.status_code != 429 or attempt or not retry_after or not self.pause:
-                break
-            time.sleep(min(retry_after_seconds(str(retry_after)), self.pause))  # honour Retry-After, briefly
-        received = {k.lower(): list(v) for k, v in response.headers.items()}
-        prepared = response.request
-        exchange = Exchange(
-            method=str(prepared.method),
-            url=str(prepared.url),
-            request_headers={k: str(v) for k, v in prepared.headers.items()},
-            request_body=_text(prepared.body, REQUEST_BODY_LIMIT),
-            status=response.status_code,
-            response_headers={k: ", ".join(v) for k, v in received.items()},
-            response_body=_text(response.content),
-            elapsed_ms=round(response.elapsed * 1000, 2),
-            user=user,
-        )
-        return Sent(
-            case, response.status_code, received, response.content, case.as_curl_command(headers=headers), exchange
-        )
-
-
 class FollowUps:
-    """Runs the enabled checks over the suite's item resources; `findings` and `notes` (what could not be checked)."""
+    """Runs the enabled checks over the suite's item resources; `findings`, and `notes`: what could not be checked."""
 
     def __init__(self, sender: Sender, document: Mapping[str, Any], exemplars: Exemplars, enabled: frozenset[str]):
         self.sender = sender
@@ -207,13 +88,13 @@ class FollowUps:
         self.enabled = enabled
         self.findings: list[Finding] = []
         self.notes: list[str] = []
-        self._steps: list[Sent] = []
-        # For a resource below another (/buckets/{bucket_id}/collections/{id}): the parents' path parameters each id
-        # was made or read under, so every request on that id names the same parents.
-        self._parents: dict[str, dict[str, Any]] = {}
+        self.skips = Skips()
+        self.trail = Trail()  # the current check's requests
+        self.items = resources.item_resources(document)
+        self.supply = Supply(sender, exemplars, self.items, self.trail, self._send)
 
     def run(self) -> None:
-        for resource in resources.item_resources(self.document):
+        for resource in self.items:
             for check in (
                 self._conditional_get,
                 self._read_after_update,
@@ -226,92 +107,125 @@ class FollowUps:
                 with self._sequence():
                     try:
                         check(resource)
-                    except _Skip:
+                    except Skip:
                         pass
                     except Exception as exc:
                         self.notes.append(
                             f"{check.__name__.strip('_')} on {resource.template}: {type(exc).__name__}: {exc}"
                         )
-        for label in self.exemplars.by_label:
+        for label in [op.label for op in operations(dict(self.document))]:
             for on_label in (self._created_then_read, self._idempotency_key, self._auth_error_leak):
                 with self._sequence():
                     try:
                         on_label(label)
-                    except _Skip:
+                    except Skip:
                         pass
                     except Exception as exc:  # one check that cannot be made on one operation ends nothing else
                         self.notes.append(f"{on_label.__name__.strip('_')} on {label}: {type(exc).__name__}: {exc}")
+        self.notes.extend(self.skips.notes())
 
     # -- checks ------------------------------------------------------------------------------------------------
 
     def _conditional_get(self, resource: ItemResource) -> None:
         self._require("conditional_request")
-        reader = self._require_label(resource.reader)
-        if not (self._documents(reader, "304") or self._declares_header(reader, "If-None-Match")):
-            raise _Skip
-        target, read = self._alive(resource)
-        etag = read.header("etag")
-        if not etag:
-            raise _Skip
-        again = self._send(
-            self.sender.case(reader, path_parameters=self._path(resource, target), headers={"If-None-Match": etag})
-        )
-        if 200 <= again.status < 300:
-            self._find(
-                "conditional_request",
-                reader,
-                f"GET with If-None-Match: {etag} (the ETag it had just sent) answered {again.status} with the whole "
-                "body instead of 304 Not Modified; clients cannot revalidate their caches.",
-                rules.answered("2xx"),
+        reader = resource.reader
+        if reader is None or not (self._documents(reader, "304") or self._declares_header(reader, "If-None-Match")):
+            raise Skip
+        with self._trying(reader, "conditional_request"):
+            target, read = self.supply.alive(resource)
+            etag = read.header("etag")
+            if not etag:
+                raise Skip(NO_ETAG)
+            again = self._send(
+                self.sender.case(
+                    reader, path_parameters=self.supply.path(resource, target), headers={"If-None-Match": etag}
+                )
             )
+            self.skips.ran("conditional_request", reader)
+            if 200 <= again.status < 300:
+                self._find(
+                    "conditional_request",
+                    reader,
+                    f"GET with If-None-Match: {etag} (the ETag it had just sent) answered {again.status} with the "
+                    "whole body instead of 304 Not Modified; clients cannot revalidate their caches.",
+                    rules.answered("2xx"),
+                )
 
     def _read_after_update(self, resource: ItemResource) -> None:
         self._require("read_after_write")
-        for method in ("PUT", "PATCH"):
+        for method in ("PUT", "PATCH"):  # the first writer that can be judged
             writer = resource.writers.get(method)
-            exemplar = self._first_exemplar(writer)
-            if writer is None or exemplar is None or resource.reader is None:
+            if writer is None:
                 continue
-            described = self._described(resource.reader)
-            if not described:
-                continue  # the spec says nothing of what the read shows: no promise to hold the write to
-            # As sent, then nudged one field at a time: a write of what the resource already holds shows nothing.
-            for variant in _variants(exemplar):
-                self._steps = []
-                target, _ = self._alive(resource)
-                wrote = self._send(self._retarget(writer, variant, resource, target))
-                if not 200 <= wrote.status < 300:
-                    continue
-                read = self._send(self.sender.case(resource.reader, path_parameters=self._path(resource, target)))
-                if not 200 <= read.status < 300:
-                    continue
-                source = "its answer" if isinstance(wrote.body, dict) else "the request"
-                opening = f"{method} answered {wrote.status}"
-                closing = ": the update was not stored as reported."
-                if self._read_back(
-                    writer, wrote, variant.case.body, read, resource.reader, described, (opening, source, closing)
-                ):
-                    return
-            return
+            with self._trying(writer, "read_after_write"):
+                self._update_read_back(resource, method, writer)
+            if self.skips.has_run("read_after_write", writer):
+                return
+
+    def _update_read_back(self, resource: ItemResource, method: str, writer: str) -> None:
+        reader = resource.reader
+        if reader is None:
+            raise Skip(NO_READER)
+        described = self._described(reader)
+        if not described:
+            raise Skip(UNDESCRIBED)  # the spec says nothing of what the read shows: no promise to hold the write to
+        exemplar = self._first_exemplar(writer)
+        if exemplar is None:
+            raise Skip(NO_EXEMPLAR)
+        why = None
+        # As sent, then nudged one field at a time: a write of what the resource already holds shows nothing.
+        for variant in variants(exemplar):
+            self.trail.restart()
+            target, _ = self.supply.alive(resource)
+            wrote = self._send(self._retarget(writer, variant, resource, target))
+            if not 200 <= wrote.status < 300:
+                why = _refused(wrote)
+                continue
+            read = self._send(self.sender.case(reader, path_parameters=self.supply.path(resource, target)))
+            if not 200 <= read.status < 300:
+                why = f"reading it back answered {read.status}"
+                continue
+            self.skips.ran("read_after_write", writer)
+            source = "its answer" if isinstance(wrote.body, dict) else "the request"
+            opening = f"{method} answered {wrote.status}"
+            closing = ": the update was not stored as reported."
+            if self._read_back(writer, wrote, variant.case.body, read, reader, described, (opening, source, closing)):
+                return
+        if not self.skips.has_run("read_after_write", writer):
+            raise Skip(why)
 
     def _idempotent_put(self, resource: ItemResource) -> None:
         self._require("idempotency")
         writer = resource.writers.get("PUT")
-        if writer is None or resource.reader is None:
-            raise _Skip
-        described = self._described(resource.reader)
+        if writer is None:
+            raise Skip
+        with self._trying(writer, "idempotency"):
+            self._put_twice(resource, writer)
+
+    def _put_twice(self, resource: ItemResource, writer: str) -> None:
+        reader = resource.reader
+        if reader is None:
+            raise Skip(NO_READER)
+        described = self._described(reader)
         if not described:
-            raise _Skip  # the spec says nothing of what the read shows (an echo, a page): nothing to compare
+            raise Skip(UNDESCRIBED)  # an echo, a page: nothing to compare
         # Each accepted PUT in turn, as sent and nudged: a body that sets a field to what it holds shows nothing.
-        for exemplar in [v for e in self.exemplars.of(writer) for v in _variants(e)]:
-            self._steps = []
-            target, _ = self._alive(resource)
+        found = [v for e in self.exemplars.of(writer) for v in variants(e)]
+        if not found:
+            raise Skip(NO_EXEMPLAR)
+        why = None
+        for exemplar in found:
+            self.trail.restart()
+            target, _ = self.supply.alive(resource)
             first = self._send(self._retarget(writer, exemplar, resource, target))
             if not 200 <= first.status < 300:
+                why = _refused(first)
                 continue
-            after_first = self._send(self.sender.case(resource.reader, path_parameters=self._path(resource, target)))
+            self.skips.ran("idempotency", writer)
+            path = self.supply.path(resource, target)
+            after_first = self._send(self.sender.case(reader, path_parameters=path))
             second = self._send(self._retarget(writer, exemplar, resource, target))
-            after_second = self._send(self.sender.case(resource.reader, path_parameters=self._path(resource, target)))
+            after_second = self._send(self.sender.case(reader, path_parameters=path))
             if second.status // 100 != first.status // 100:
                 self._find(
                     "idempotency",
@@ -320,7 +234,7 @@ class FollowUps:
                     rules.class_differs(-4, -2),
                 )
                 return
-            kept = self._read_only(resource.reader)
+            kept = self._read_only(reader)
             diffs = resources.differences(after_first.body, after_second.body, kept, described)
             if diffs:
                 self._find(
@@ -332,96 +246,128 @@ class FollowUps:
                     rules.differs(-3, -1, ignore=kept, only=described),
                 )
                 return
+        if not self.skips.has_run("idempotency", writer):
+            raise Skip(why)
 
     def _stale_write(self, resource: ItemResource) -> None:
         self._require("conditional_request")
-        for method in ("PUT", "PATCH", "DELETE"):
+        for method in ("PUT", "PATCH", "DELETE"):  # the first writer that can be judged
             writer = resource.writers.get(method)
             if writer is None or not (self._documents(writer, "412") or self._declares_header(writer, "If-Match")):
                 continue
-            exemplar = self._first_exemplar(writer)
-            if exemplar is None:
-                continue
-            target, _ = self._alive(resource)
-            case = self._retarget(writer, exemplar, resource, target)
-            case = self.sender.case(writer, like=case, headers={**dict(case.headers or {}), "If-Match": STALE_ETAG})
-            wrote = self._send(case)
-            if 200 <= wrote.status < 300:
-                self._find(
-                    "conditional_request",
-                    writer,
-                    f"{method} with If-Match: {STALE_ETAG} (an ETag the resource never had) answered {wrote.status}: "
-                    "the write was applied instead of refused with 412 Precondition Failed, so concurrent "
-                    "updates overwrite each other.",
-                    rules.answered("2xx"),
-                )
-            return
+            with self._trying(writer, "conditional_request"):
+                exemplar = self._first_exemplar(writer)
+                if exemplar is None:
+                    raise Skip(NO_EXEMPLAR)
+                target, _ = self.supply.alive(resource)
+                case = self._retarget(writer, exemplar, resource, target)
+                case = self.sender.case(writer, like=case, headers={**dict(case.headers or {}), "If-Match": STALE_ETAG})
+                wrote = self._send(case)
+                self.skips.ran("conditional_request", writer)
+                if 200 <= wrote.status < 300:
+                    self._find(
+                        "conditional_request",
+                        writer,
+                        f"{method} with If-Match: {STALE_ETAG} (an ETag the resource never had) answered "
+                        f"{wrote.status}: the write was applied instead of refused with 412 Precondition Failed, so "
+                        "concurrent updates overwrite each other.",
+                        rules.answered("2xx"),
+                    )
+            if self.skips.has_run("conditional_request", writer):
+                return
 
     def _cross_user_write(self, resource: ItemResource) -> None:
         self._require("cross_user_write")
-        if "secondary" not in self.sender.users or resource.reader is None:
-            raise _Skip
+        if "secondary" not in self.sender.users:
+            raise Skip  # run_followups says so, once
         for method in ("PUT", "PATCH", "DELETE"):
             writer = resource.writers.get(method)
-            exemplar = self._first_exemplar(writer)
-            if writer is None or exemplar is None:
+            if writer is None:
                 continue
-            target, _ = self._alive(resource)
-            peek = self._send(
-                self.sender.case(resource.reader, path_parameters=self._path(resource, target)), "secondary"
-            )
-            if peek.status not in (403, 404):
-                raise _Skip  # readable by the other user: shared, not private; nothing to judge
-            wrote = self._send(self._retarget(writer, exemplar, resource, target), "secondary")
-            if 200 <= wrote.status < 300:
-                self._find(
-                    "cross_user_write",
-                    writer,
-                    f"the second user may not read this resource (GET answered {peek.status}) yet its {method} "
-                    f"answered {wrote.status}: object-level authorization is missing on writes.",
-                    rules.answered("2xx"),
-                )
+            done = False
+            with self._trying(writer, "cross_user_write"):
+                done = self._write_as_the_other_user(resource, method, writer)
+            if done:
                 return
+
+    def _write_as_the_other_user(self, resource: ItemResource, method: str, writer: str) -> bool:
+        """Whether this ends the check on the resource: found, or readable by the other user."""
+        reader = resource.reader
+        if reader is None:
+            raise Skip(NO_READER)
+        exemplar = self._first_exemplar(writer)
+        if exemplar is None:
+            raise Skip(NO_EXEMPLAR)
+        target, _ = self.supply.alive(resource)
+        peek = self._send(self.sender.case(reader, path_parameters=self.supply.path(resource, target)), "secondary")
+        self.skips.ran("cross_user_write", writer)
+        if peek.status not in (403, 404):
+            return True  # readable by the other user: shared, not private; nothing to judge
+        wrote = self._send(self._retarget(writer, exemplar, resource, target), "secondary")
+        if 200 <= wrote.status < 300:
+            self._find(
+                "cross_user_write",
+                writer,
+                f"the second user may not read this resource (GET answered {peek.status}) yet its {method} "
+                f"answered {wrote.status}: object-level authorization is missing on writes.",
+                rules.answered("2xx"),
+            )
+            return True
+        return False
 
     def _leak_of_item(self, resource: ItemResource) -> None:
         self._require("auth_error_leak")
-        reader = self._require_label(resource.reader)
-        if not self._secured(reader):
-            raise _Skip
-        target, read = self._made(resource)  # a resource of our own, with a value to recognise
-        anonymous = self._send(self.sender.case(reader, path_parameters=self._path(resource, target)), "anonymous")
-        if anonymous.status not in (401, 403):
-            raise _Skip  # a 2xx without credentials is schemathesis's ignored_auth
-        leaked = resources.leaked_values(read.body, anonymous.content.decode("utf-8", "replace"))
-        if leaked:
-            self._find(
-                "auth_error_leak",
-                reader,
-                f"without credentials it answered {anonymous.status}, and the error body holds values of the protected "
-                f"answer ({', '.join(json.dumps(v) for v in leaked[:3])}).",
-                rules.contains(leaked),
-            )
+        reader = resource.reader
+        if reader is None or not self._secured(reader):
+            raise Skip
+        with self._trying(reader, "auth_error_leak"):
+            target, read = self.supply.made(resource)  # a resource of our own, with a value to recognise
+            path = self.supply.path(resource, target)
+            anonymous = self._send(self.sender.case(reader, path_parameters=path), "anonymous")
+            self.skips.ran("auth_error_leak", reader)
+            if anonymous.status not in (401, 403):
+                return  # a 2xx without credentials is schemathesis's ignored_auth
+            leaked = resources.leaked_values(read.body, anonymous.content.decode("utf-8", "replace"))
+            if leaked:
+                self._find(
+                    "auth_error_leak",
+                    reader,
+                    f"without credentials it answered {anonymous.status}, and the error body holds values of the "
+                    f"protected answer ({', '.join(json.dumps(v) for v in leaked[:3])}).",
+                    rules.contains(leaked),
+                )
 
     def _delete(self, resource: ItemResource) -> None:
         writer = resource.writers.get("DELETE")
-        if writer is None or not resource.readers:
-            raise _Skip
-        if not {"use_after_delete", "idempotency"} & self.enabled:
-            raise _Skip
-        target, _ = self._alive(resource)
+        checks: list[str] = [c for c in ("use_after_delete", "idempotency") if c in self.enabled]
+        if writer is None or not checks:
+            raise Skip
+        # only readers whose spec documents a 404 or 410: those promise to say when the resource is gone
+        readers = [r for r in resource.readers if self._documents(r, "404") or self._documents(r, "410")]
+        if resource.readers and not readers and "use_after_delete" in checks:
+            self.skips.skipped("use_after_delete", writer, NO_404)
+            checks.remove("use_after_delete")
+        if checks:
+            with self._trying(writer, *checks):
+                self._delete_twice(resource, writer, readers, checks)
+
+    def _delete_twice(self, resource: ItemResource, writer: str, readers: list[str], checks: list[str]) -> None:
+        if not resource.readers:
+            raise Skip(NO_READER)
+        target, _ = self.supply.alive(resource)
         exemplar = self._first_exemplar(writer)
         case = (
             self._retarget(writer, exemplar, resource, target)
             if exemplar is not None
-            else self.sender.case(writer, path_parameters=self._path(resource, target))
+            else self.sender.case(writer, path_parameters=self.supply.path(resource, target))
         )
         gone = self._send(case)
         if not 200 <= gone.status < 300:
-            raise _Skip
-        if "use_after_delete" in self.enabled:
-            # only readers whose spec documents a 404 or 410: those promise to say when the resource is gone
-            for reader in [r for r in resource.readers if self._documents(r, "404") or self._documents(r, "410")]:
-                read = self._send(self.sender.case(reader, path_parameters=self._path(resource, target)))
+            raise Skip(_refused(gone))
+        if "use_after_delete" in checks:
+            self.skips.ran("use_after_delete", writer)
+            for reader in readers:
+                read = self._send(self.sender.case(reader, path_parameters=self.supply.path(resource, target)))
                 if 200 <= read.status < 300:
                     self._find(
                         "use_after_delete",
@@ -431,7 +377,8 @@ class FollowUps:
                         rules.answered("2xx"),
                     )
                     return
-        if "idempotency" in self.enabled:
+        if "idempotency" in checks:
+            self.skips.ran("idempotency", writer)
             again = self._send(self._retarget(writer, exemplar, resource, target) if exemplar else case)
             if again.status >= 500:  # a 403 or 404 for what is gone is the API's choice (kinto answers 403)
                 self._find(
@@ -444,28 +391,34 @@ class FollowUps:
 
     def _created_then_read(self, label: str) -> None:
         self._require("read_after_write")
-        if not label.startswith("POST "):
-            raise _Skip
-        resource = next((r for r in resources.item_resources(self.document) if r.creator == label), None)
-        if resource is None or resource.reader is None:
-            raise _Skip
-        described = self._described(resource.reader)
-        if not described:
-            raise _Skip  # the spec says nothing of what the read shows
-        for exemplar in self.exemplars.of(label):
-            made = self._send(self.sender.case(label, like=exemplar.case))
-            if not 200 <= made.status < 300:
-                continue
-            made_id = resources.created_id(resource, made.headers, made.body)
-            if made_id is None:
-                raise _Skip
-            self._parents[made_id] = dict(exemplar.case.path_parameters or {})
-            read = self._send(self.sender.case(resource.reader, path_parameters=self._path(resource, made_id)))
-            if not 200 <= read.status < 300:
-                raise _Skip  # schemathesis's ensure_resource_availability judges a created resource that is absent
-            wording = (f"created ({made.status})", "the create", ".")
-            self._read_back(label, made, exemplar.case.body, read, resource.reader, described, wording)
-            return
+        resource = next((r for r in self.items if r.creator == label), None) if label.startswith("POST ") else None
+        if resource is None:
+            raise Skip
+        with self._trying(label, "read_after_write"):
+            reader = resource.reader
+            if reader is None:
+                raise Skip(NO_READER)
+            described = self._described(reader)
+            if not described:
+                raise Skip(UNDESCRIBED)  # the spec says nothing of what the read shows
+            accepted = self.exemplars.of(label)
+            if not accepted:
+                raise Skip(NO_EXEMPLAR)
+            for exemplar in accepted:
+                made = self.supply.create(resource, label, exemplar)
+                if made.id is None:
+                    if 200 <= made.sent.status < 300:
+                        break  # no id to read it by
+                    continue
+                read = self._send(self.sender.case(reader, path_parameters=self.supply.path(resource, made.id)))
+                if not 200 <= read.status < 300:
+                    # schemathesis's ensure_resource_availability judges a created resource that is absent
+                    raise Skip(f"reading what it created answered {read.status}")
+                self.skips.ran("read_after_write", label)
+                wording = (f"created ({made.sent.status})", "the create", ".")
+                self._read_back(label, made.sent, exemplar.case.body, read, reader, described, wording)
+                return
+            raise Skip(self.supply.why_not(resource))
 
     def _read_back(
         self,
@@ -500,23 +453,30 @@ class FollowUps:
     def _idempotency_key(self, label: str) -> None:
         self._require("idempotency")
         if not label.startswith("POST "):
-            raise _Skip
+            raise Skip
         key_name = next(
             (p for p in self._header_parameters(label) if p.lower() in ("idempotency-key", "x-idempotency-key")), None
         )
-        exemplar = self._first_exemplar(label)
-        if key_name is None or exemplar is None:
-            raise _Skip
+        if key_name is None:
+            raise Skip
+        with self._trying(label, "idempotency"):
+            exemplar = self._first_exemplar(label)
+            if exemplar is None:
+                raise Skip(NO_EXEMPLAR)
+            self._key_reused(label, key_name, exemplar)
+
+    def _key_reused(self, label: str, key_name: str, exemplar: Exemplar) -> None:
         key = f"apitest-{time.time_ns()}"
         first = self._send(
             self.sender.case(label, like=exemplar.case, headers={**dict(exemplar.case.headers or {}), key_name: key})
         )
         if not 200 <= first.status < 300:
-            raise _Skip
+            raise Skip(_refused(first))
+        self.skips.ran("idempotency", label)
         second = self._send(
             self.sender.case(label, like=exemplar.case, headers={**dict(exemplar.case.headers or {}), key_name: key})
         )
-        resource = next((r for r in resources.item_resources(self.document) if r.creator == label), None)
+        resource = next((r for r in self.items if r.creator == label), None)
         first_id = resources.created_id(resource, first.headers, first.body) if resource else None
         second_id = resources.created_id(resource, second.headers, second.body) if resource else None
         if second.status != first.status or (first_id is not None and second_id != first_id):
@@ -549,43 +509,59 @@ class FollowUps:
     def _auth_error_leak(self, label: str) -> None:
         self._require("auth_error_leak")
         if not label.startswith("GET ") or not self._secured(label):
-            raise _Skip
-        exemplar = self._first_exemplar(label)
-        if exemplar is None or exemplar.body is None:
-            raise _Skip
-        anonymous = self._send(self.sender.case(label, like=exemplar.case), "anonymous")
-        if anonymous.status not in (401, 403):
-            raise _Skip  # a 2xx without credentials is schemathesis's ignored_auth
-        leaked = resources.leaked_values(exemplar.body, anonymous.content.decode("utf-8", "replace"))
-        if leaked:
-            shown = ", ".join(json.dumps(v) for v in leaked[:3])
-            self._find(
-                "auth_error_leak",
-                label,
-                f"without credentials it answered {anonymous.status}, and the error body holds values of the protected "
-                f"answer ({shown}).",
-                rules.contains(leaked),
-            )
+            raise Skip
+        with self._trying(label, "auth_error_leak"):
+            exemplar = self._first_exemplar(label)
+            if exemplar is None:
+                raise Skip(NO_EXEMPLAR)
+            if exemplar.body is None:
+                raise Skip(NO_JSON_ANSWER)
+            anonymous = self._send(self.sender.case(label, like=exemplar.case), "anonymous")
+            self.skips.ran("auth_error_leak", label)
+            if anonymous.status not in (401, 403):
+                return  # a 2xx without credentials is schemathesis's ignored_auth
+            leaked = resources.leaked_values(exemplar.body, anonymous.content.decode("utf-8", "replace"))
+            if leaked:
+                shown = ", ".join(json.dumps(v) for v in leaked[:3])
+                self._find(
+                    "auth_error_leak",
+                    label,
+                    f"without credentials it answered {anonymous.status}, and the error body holds values of the "
+                    f"protected answer ({shown}).",
+                    rules.contains(leaked),
+                )
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _sequence(self) -> Iterator[None]:
-        self._steps = []
+        self.trail.restart()
         try:
             yield
         finally:
-            self._steps = []
+            self.trail.restart()
+
+    @contextlib.contextmanager
+    def _trying(self, operation: str, *checks: str) -> Iterator[None]:
+        """A Skip with a reason raised inside says why `checks` could not run on `operation`: a note (_skips.py),
+        unless they ran there after all."""
+        try:
+            yield
+        except Skip as skip:
+            if skip.reason is not None:
+                for check in checks:
+                    self.skips.skipped(check, operation, skip.reason)
 
     def _send(self, case: Case, user: str = "primary") -> Sent:
         sent = self.sender.send(case, user)
-        self._steps.append(sent)
+        self.trail.steps.append(sent)
         return sent
 
     def _find(self, check: str, operation: str, message: str, fails_if: rules.Rule) -> None:
         """Report `check` on `operation`; `fails_if` is the rule that found it, for `apitest replay` to judge by."""
-        last = self._steps[-1]
-        details: dict[str, Any] = {"steps": [s.curl for s in self._steps]} if len(self._steps) > 1 else {}
+        steps = self.trail.all()
+        last = steps[-1]
+        details: dict[str, Any] = {"steps": [s.curl for s in steps]} if len(steps) > 1 else {}
         details["fails_if"] = fails_if
         if check in SAME_DEFECT_AS:
             details["same_defect_as"] = SAME_DEFECT_AS[check]
@@ -605,79 +581,20 @@ class FollowUps:
                 curl=last.curl,
                 exchange=last.exchange,
                 details=details,
-                sequence=tuple(s.exchange for s in self._steps) if len(self._steps) > 1 else (),
+                sequence=tuple(s.exchange for s in steps) if len(steps) > 1 else (),
             )
         )
 
     def _require(self, check: str) -> None:
         if check not in self.enabled:
-            raise _Skip
-
-    def _require_label(self, label: str | None) -> str:
-        if label is None:
-            raise _Skip
-        return label
+            raise Skip
 
     def _first_exemplar(self, label: str | None) -> Exemplar | None:
         found = self.exemplars.of(label)
         return found[0] if found else None
 
-    def _alive(self, resource: ItemResource) -> tuple[str, Sent]:
-        """An id of the resource that exists now (read back 2xx): one made now, so that the check's requests hold
-        everything they need and `apitest replay` can send them to a fresh server; else, when the spec has no way to
-        make one, one the engine run read."""
-        with contextlib.suppress(_Skip):
-            return self._made(resource, mark=False)
-        reader = self._require_label(resource.reader)
-        for target in self._candidates(resource):
-            read = self._send(self.sender.case(reader, path_parameters=self._path(resource, target)))
-            if 200 <= read.status < 300:
-                return target, read
-        raise _Skip
-
-    def _made(self, resource: ItemResource, *, mark: bool = True) -> tuple[str, Sent]:
-        """A resource made now by the creator; with `mark`, with a string field marked so its value is recognisable."""
-        reader = self._require_label(resource.reader)
-        for exemplar in self.exemplars.of(resource.creator):
-            for variant in _variants(exemplar, mark=mark):
-                made = self._send(self.sender.case(resource.creator or "", like=variant.case))
-                made_id = resources.created_id(resource, made.headers, made.body) if 200 <= made.status < 300 else None
-                if made_id is None:
-                    continue
-                self._parents[made_id] = dict(variant.case.path_parameters or {})
-                read = self._send(self.sender.case(reader, path_parameters=self._path(resource, made_id)))
-                if 200 <= read.status < 300:
-                    return made_id, read
-        raise _Skip
-
-    def _path(self, resource: ItemResource, target: str) -> dict[str, Any]:
-        """The path parameters that name `target`: its own, and its parents' as it was made or read under (else as
-        any request the engine sent on the resource named them)."""
-        parents = self._parents.get(target)
-        if parents is None:
-            labels = (resource.creator, *resource.readers, *resource.writers.values())
-            found = (e.case.path_parameters for label in labels for e in self.exemplars.of(label))
-            parents = next((dict(p) for p in found if p), {})
-        return {**parents, resource.param: target}
-
-    def _candidates(self, resource: ItemResource) -> list[str]:
-        ids: list[str] = []
-        if resource.creator is not None:
-            for exemplar in self.exemplars.of(resource.creator):
-                made = resources.created_id(resource, exemplar.headers, exemplar.body)
-                if made is not None:
-                    ids.append(made)
-        for label in (*resource.readers, *resource.writers.values()):
-            for exemplar in self.exemplars.of(label):
-                value = (exemplar.case.path_parameters or {}).get(resource.param)
-                if value is not None:
-                    ids.append(str(value))
-                    self._parents.setdefault(str(value), dict(exemplar.case.path_parameters or {}))
-        # most recent first: the engine's last creations are least likely to have been deleted since
-        return list(dict.fromkeys(reversed(ids)))[:6]
-
     def _retarget(self, label: str, exemplar: Exemplar, resource: ItemResource, target: str) -> Case:
-        params = {**dict(exemplar.case.path_parameters or {}), **self._path(resource, target)}
+        params = {**dict(exemplar.case.path_parameters or {}), **self.supply.path(resource, target)}
         body = exemplar.case.body
         if isinstance(body, dict):
             body = {k: (target if k in resources.id_keys(resource.param) and k in body else v) for k, v in body.items()}
@@ -760,10 +677,6 @@ class FollowUps:
         return None
 
 
-class _Skip(Exception):
-    """Nothing to judge here (the spec makes no promise, or no resource is at hand)."""
-
-
 def run_followups(
     schema: BaseSchema,
     document: Mapping[str, Any],
@@ -810,59 +723,8 @@ def _written(described: frozenset[str], body: Any) -> frozenset[str]:
     return described & frozenset(body) if isinstance(body, dict) else described
 
 
-def _positive(case: Case) -> bool:
-    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
-    return mode is None or str(getattr(mode, "value", mode)).lower() == "positive"
-
-
-def _json(content: bytes | None) -> Any:
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
-def _text(body: Any, limit: int = 4096) -> str | None:
-    from ..redact import truncate
-
-    if body is None:
-        return None
-    if isinstance(body, bytes):
-        return truncate(body.decode("utf-8", "replace"), limit)
-    return truncate(str(body), limit)
-
-
-def _variants(exemplar: Exemplar, *, mark: bool = False) -> list[Exemplar]:
-    """The exemplar, then copies with one field nudged (an integer + 1, a string marked): minimal examples set
-    fields to 0 or "0", where a counter that adds instead of sets, or a value leaked, would not show."""
-    body = exemplar.case.body
-    found = [] if mark else [exemplar]
-    if not isinstance(body, dict):
-        return [exemplar]
-    for key, value in body.items():
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int) and not mark:
-            changed: Any = {**body, key: value + 1}
-        elif isinstance(value, str):
-            changed = {**body, key: (value + "-apitest-" + format(zlib.crc32(key.encode()) % 65536, "04x"))[:24]}
-        else:
-            continue
-        found.append(_with_body(exemplar, changed))
-    return found or [exemplar]
-
-
-def _with_body(exemplar: Exemplar, body: Any) -> Exemplar:
-    case = exemplar.case.operation.Case(
-        path_parameters=dict(exemplar.case.path_parameters or {}),
-        query=dict(exemplar.case.query or {}),
-        headers=dict(exemplar.case.headers or {}),
-        body=body,
-        media_type=exemplar.case.media_type,
-    )
-    return Exemplar(case, exemplar.status, exemplar.headers, exemplar.body)
+def _refused(sent: Sent) -> str:
+    return f"it answered {sent.status} on a live resource"
 
 
 def _changed_body(body: Any) -> Any:

@@ -10,7 +10,7 @@ Comparing representations leaves out fields that change by themselves (timestamp
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -67,6 +67,28 @@ def item_resources(document: Mapping[str, Any]) -> list[ItemResource]:
     # Deepest first: a resource's checks end by deleting it, so the resources below it are checked while it exists.
     found.sort(key=lambda r: -r.template.count("/"))
     return found
+
+
+def parent(resource: ItemResource, among: Sequence[ItemResource]) -> tuple[ItemResource, dict[str, str]] | None:
+    """The item resource `resource` sits right below, and what each of its path parameters is called in `resource`'s
+    paths: for `/buckets/{bucket_id}/collections/{id}`, `/buckets/{id}` and {"id": "bucket_id"} (Kinto names them so).
+    None for a resource at the top, or below a path no resource of `among` has."""
+    segments = resource.collection.strip("/").split("/")
+    end = next((i for i in range(len(segments), 0, -1) if _is_parameter(segments[i - 1])), 0)
+    if end == 0:
+        return None
+    wanted = segments[:end]
+    for other in among:
+        theirs = other.template.strip("/").split("/")
+        if len(theirs) == end and all(
+            a == b or (_is_parameter(a) and _is_parameter(b)) for a, b in zip(theirs, wanted, strict=True)
+        ):
+            return other, {a[1:-1]: b[1:-1] for a, b in zip(theirs, wanted, strict=True) if _is_parameter(a)}
+    return None
+
+
+def _is_parameter(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
 
 
 def created_id(resource: ItemResource, headers: Mapping[str, Any], body: Any) -> str | None:

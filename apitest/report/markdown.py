@@ -59,6 +59,15 @@ def render_markdown(result: RunResult) -> str:
         lines += ["", "### Operations not fully tested", "", "| operation | tested | why |", "|---|---|---|"]
         for c in lacking[:MAX_ROWS]:
             lines.append(f"| {_code(c.operation)} | {c.tested.value} | {_cell('; '.join(c.notes), 300)} |")
+    noted = [(i, note) for i in result.items for note in i.notes]
+    if noted:  # what an item could not check, and why (the follow-up checks that found nothing to work on...)
+        lines += ["", "### Not checked", ""]
+        lines += [
+            f"- {_code(f'{i.suite}: {i.name}' if i.suite else i.name)}: {_cell(note, 500)}"
+            for i, note in noted[:MAX_ROWS]
+        ]
+        if len(noted) > MAX_ROWS:
+            lines.append(f"\n… and {len(noted) - MAX_ROWS} more in report.json")
     if result.load:
         lines += [
             "",

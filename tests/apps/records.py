@@ -28,6 +28,12 @@ FLAGS = frozenset(
         "cross_user_read",  # another user may read any record
     }
 )
+# Not broken practices, but ways of being that the follow-up checks have to cope with:
+# "put_creates": records are made by PUT to an id of the client's choice (201), as Kinto's buckets; the spec
+#   documents no POST /records.
+# "unique_names": a name once taken stays taken, even after its record is deleted: creating another record with it
+#   answers 409 (as bucket names in some object stores).
+# "gone_403", "undocumented_404", "undescribed": see the variants at the end.
 SECURITY = [{"key": []}]
 # A suite serving one of the apps below (`app`), as both users, with a small seeded budget: the tests' suite.
 SUITE = """serve = "records:{app}"
@@ -69,6 +75,7 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
     payments: dict[int, tuple[str, Payment]] = {}
     keys: dict[str, tuple[str, Payment]] = {}
     counter = [0]
+    taken: set[str] = set()  # every name a record was made with (unique_names)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -81,6 +88,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
             doc["security"] = SECURITY
             if "undocumented_404" in flags:  # the spec never says a read of a missing record answers 404
                 doc["paths"]["/records/{record_id}"]["get"]["responses"].pop("404", None)
+            if "put_creates" in flags:  # the one way to make a record is PUT
+                doc["paths"].pop("/records")
             if "undescribed" in flags:  # the spec says nothing of what a read of a record holds
                 for response in doc["paths"]["/records/{record_id}"]["get"]["responses"].values():
                     response.pop("content", None)
@@ -112,13 +121,19 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
         "/records",
         status_code=201,
         response_model=Record,
-        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}, 401: {}},
+        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}, 401: {}, 409: {}},
     )
     def create(body: RecordIn, x_key: Key = None) -> JSONResponse:
         who = user(x_key)
         with lock:
-            record = Record(id=next_id(), **body.model_dump())
-            records[record.id] = (who, record)
+            return made(Record(id=next_id(), **body.model_dump()), who)
+
+    def made(record: Record, who: str) -> JSONResponse:
+        if "unique_names" in flags:
+            if record.name in taken:
+                return JSONResponse({"detail": f"the name {record.name!r} is taken"}, 409)
+            taken.add(record.name)
+        records[record.id] = (who, record)
         return JSONResponse(record.model_dump(), 201, headers={"Location": f"/records/{record.id}"})
 
     @app.get(
@@ -149,7 +164,14 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
     @app.put(
         "/records/{record_id}",
         response_model=Record,
-        responses={200: {"headers": {"ETag": {"schema": {"type": "string"}}}}, 401: {}, 404: {}, 412: {}},
+        responses={
+            200: {"headers": {"ETag": {"schema": {"type": "string"}}}},
+            **({201: {"headers": {"Location": {"schema": {"type": "string"}}}}} if "put_creates" in flags else {}),
+            401: {},
+            404: {},
+            409: {},
+            412: {},
+        },
     )
     def replace(
         record_id: RecordId,
@@ -159,6 +181,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
     ) -> JSONResponse:
         who = user(x_key)
         with lock:
+            if "put_creates" in flags and record_id not in records and if_match is None:
+                return made(Record(id=record_id, **body.model_dump()), who)
             current = own(record_id, who, write=True)
             if if_match is not None and if_match != etag(current) and "ignore_if_match" not in flags:
                 raise HTTPException(412, "the record changed since")
@@ -207,6 +231,14 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
                 keys[idempotency_key] = (who, payment)
         return JSONResponse(payment.model_dump(), 201, headers={"Location": f"/payments/{payment.id}"})
 
+    @app.post("/_wipe", include_in_schema=False)
+    def wipe() -> Response:  # what a stateful phase that deletes all it made leaves: nothing (names stay taken)
+        with lock:
+            records.clear()
+            payments.clear()
+            keys.clear()
+        return Response(status_code=204)
+
     @app.get("/payments/{payment_id}", response_model=Payment, responses={401: {}, 404: {}})
     def payment(payment_id: Annotated[int, Path(ge=1)], x_key: Key = None) -> JSONResponse:
         who = user(x_key)
@@ -225,3 +257,5 @@ leaky = create_app(frozenset({"cross_user_read"}))
 bad_undescribed = create_app((FLAGS - {"cross_user_read"}) | {"undescribed"})
 bad_undocumented_404 = create_app((FLAGS - {"cross_user_read"}) | {"undocumented_404"})
 good_gone_403 = create_app(frozenset({"gone_403"}))
+bad_put_created = create_app(frozenset({"put_creates", "lost_update", "restock"}))
+good_unique_names = create_app(frozenset({"unique_names"}))

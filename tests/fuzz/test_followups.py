@@ -127,3 +127,112 @@ def test_a_read_back_is_held_to_the_fields_the_write_sent():
     # prefect computes estimated_start_time_delta on every read: not a field the create wrote
     assert _written(described, {"name": "t", "tags": ["a"], "id": None}) == {"name", "tags"}
     assert _written(described, "name=t") == described  # a body that is not an object: what the spec describes
+
+
+# Before the follow-up item runs, POST /_wipe (left out of the apps' specs) deletes everything the engine made: what a
+# stateful phase that ends by deleting all it made leaves the follow-ups (Kinto's nested collections, Prefect).
+WIPE = """
+import urllib.request
+
+from apitest.stash import RUNTIME_KEY
+
+
+def pytest_runtest_setup(item):
+    if item.name == "follow-up":
+        base = item.config.stash[RUNTIME_KEY].base_url(item.suite)
+        urllib.request.urlopen(urllib.request.Request(base + "/_wipe", method="POST"), timeout=10).close()
+"""
+
+
+def run_wiped(pytester: pytest.Pytester, module: str, suite: str) -> tuple[dict, pytest.RunResult]:
+    """The whole suite (every phase, then the follow-ups) on `module`'s app, everything wiped before the follow-ups."""
+    pytester.makepyfile(**{module: (APPS / f"{module}.py").read_text()})
+    pytester.makeconftest(WIPE)
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    (pytester.path / "apitest.toml").write_text(suite)
+    result = pytester.runpytest()
+    return json.loads((pytester.path / "apitest-report" / "report.json").read_text()), result
+
+
+def follow_up_notes(report: dict) -> list[str]:
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    return item["notes"]
+
+
+def test_a_resource_the_engine_left_deleted_is_made_again_by_the_creation_it_sent(pytester):
+    # Records are made by PUT to an id of the client's choice (as Kinto's buckets) and the engine left none. The
+    # follow-ups send again a PUT the API had answered 201, and find the lost update and the non-idempotent PUT
+    # planted there; before, they found nothing alive and said nothing.
+    report, _ = run_wiped(pytester, "records", SUITE.format(app="bad_put_created"))
+    found = {(f["check"], f["operation"]): f for f in report["findings"] if f["check"] in CHECKS}
+    wanted = {("read_after_write", "PUT /records/{record_id}"), ("idempotency", "PUT /records/{record_id}")}
+    assert wanted <= set(found), sorted(found)
+    for key in wanted:
+        sequence = found[key]["sequence"]
+        # the creation sent again comes first (the record it made may have been made by an earlier check already,
+        # then it answers 200), on the record every later request names; in the curl lines too
+        made = sequence[0]
+        assert made["method"] == "PUT" and made["status"] in (200, 201), sequence
+        assert all(e["url"] == made["url"] for e in sequence), [e["url"] for e in sequence]
+        assert found[key]["details"]["steps"][0].startswith("curl -X PUT")
+        for exchange in sequence:  # correlated like every follow-up request
+            names = {name.lower() for name in exchange["request_headers"]}
+            assert {"traceparent", "x-request-id"} <= names, exchange
+
+
+def test_a_resource_below_one_the_engine_left_deleted_is_made_under_a_parent_made_first(pytester):
+    # The engine's shelves are all gone when the follow-ups start, and with them the books it made. A shelf is made
+    # again (its POST /shelves sent again), then a book on it, and the book DELETE that removes nothing is found:
+    # every request on the book names the new shelf, whose creation is among the finding's requests.
+    suite = 'serve = "shelves:removable"\n[fuzz]\nmax_examples = 10\nseed = 1\nphases = ["examples", "coverage", "fuzzing"]\n'
+    report, _ = run_wiped(pytester, "shelves", suite)
+    (finding,) = [f for f in report["findings"] if f["check"] == "use_after_delete"]
+    assert finding["operation"] == "DELETE /shelves/{shelf_id}/books/{book_id}"
+    sequence = finding["sequence"]
+    (shelf,) = [e for e in sequence if e["method"] == "POST" and e["url"].endswith("/shelves")]
+    assert shelf["status"] == 201
+    made = shelf["response_headers"]["location"].rsplit("/", 1)[1]
+    after = sequence[sequence.index(shelf) + 1 :]
+    assert after and all(f"/shelves/{made}/books" in e["url"] for e in after), [e["url"] for e in sequence]
+    assert [e["method"] for e in after][-3:] == ["GET", "DELETE", "GET"]
+
+
+def test_a_creator_that_refuses_to_make_another_leaves_a_note_and_no_finding(pytester):
+    # Record names stay taken after their records are deleted, so sending a creation again answers 409: no resource
+    # for most follow-up checks. That is no finding (the exit status stays 0), and the follow-up item says which
+    # checks were skipped where, and why, in one note per check and reason.
+    # the engine's own checks on what is no promise of this spec (400s, extra fields refused) left out
+    checks = 'checks = ["not_a_server_error", ' + ", ".join(f'"{c}"' for c in CHECKS) + "]\n"
+    report, result = run_wiped(pytester, "records", SUITE.format(app="good_unique_names") + checks)
+    assert result.ret == 0, [f["check"] for f in report["findings"]]
+    assert report["findings"] == []
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    assert item["outcome"] == "passed"
+    notes = item["notes"]
+    alive = "no resource the engine created was still alive, and re-sending its creation answered 409"
+    # one note for the check and reason, naming both operations it could not run on
+    assert [n for n in notes if n.startswith("idempotency")] == [
+        f"idempotency: skipped on 2 operations, {alive}: PUT /records/{{record_id}}, DELETE /records/{{record_id}}"
+    ], notes
+    assert f"use_after_delete on DELETE /records/{{record_id}}: skipped, {alive}" in notes
+    assert "read_after_write on POST /records: skipped, re-sending its creation answered 409" in notes
+
+
+def test_skip_notes_are_one_per_check_and_reason_and_leave_out_where_the_check_ran():
+    from apitest.fuzz._skips import Skips
+
+    skips = Skips()
+    labels = [f"PUT /r{n}/{{id}}" for n in range(12)]
+    for label in labels:
+        skips.skipped("idempotency", label, "no live resource")
+    skips.skipped("idempotency", "DELETE /r0/{id}", "the spec documents no GET of the item to read it back")
+    skips.skipped("read_after_write", "PUT /r0/{id}", "no live resource")
+    skips.skipped("auth_error_leak", "GET /r0/{id}", "no live resource")
+    skips.ran("auth_error_leak", "GET /r0/{id}")  # reached another way: checked after all
+    skips.skipped("idempotency", labels[0], "a later reason")  # the first reason stays
+    assert skips.notes() == [
+        "idempotency: skipped on 12 operations, no live resource: PUT /r0/{id}, PUT /r1/{id}, PUT /r2/{id}, "
+        "PUT /r3/{id}, PUT /r4/{id} and 7 more",
+        "idempotency on DELETE /r0/{id}: skipped, the spec documents no GET of the item to read it back",
+        "read_after_write on PUT /r0/{id}: skipped, no live resource",
+    ]

@@ -48,3 +48,29 @@ def test_resources_are_found_deepest_first_with_a_creator_written_with_a_trailin
     # the queues are checked before their pool is deleted by its own checks
     assert [r.template for r in found] == ["/work_pools/{name}/queues/{queue}", "/work_pools/{name}"]
     assert [r.creator for r in found] == ["POST /work_pools/{name}/queues", "POST /work_pools/"]
+
+
+def test_a_resource_knows_the_one_it_sits_below_whatever_its_parameters_are_called():
+    # kinto names a bucket's id `id` at /buckets/{id} and `bucket_id` below it
+    kinto = {
+        "paths": {
+            "/buckets": {"post": {}},
+            "/buckets/{id}": {"get": {}},
+            "/buckets/{bucket_id}/collections": {"post": {}},
+            "/buckets/{bucket_id}/collections/{id}": {"get": {}},
+            "/buckets/{bucket_id}/collections/{collection_id}/records/{id}": {"get": {}},
+            "/buckets/{bucket_id}/history/{id}": {"get": {}},
+        }
+    }
+    found = {r.template: r for r in resources.item_resources(kinto)}
+    bucket = found["/buckets/{id}"]
+    collection = found["/buckets/{bucket_id}/collections/{id}"]
+    assert resources.parent(bucket, list(found.values())) is None
+    assert resources.parent(collection, list(found.values())) == (bucket, {"id": "bucket_id"})
+    record = found["/buckets/{bucket_id}/collections/{collection_id}/records/{id}"]
+    assert resources.parent(record, list(found.values())) == (
+        collection,
+        {"bucket_id": "bucket_id", "id": "collection_id"},
+    )
+    # a path below no resource of the spec: no parent to make
+    assert resources.parent(found["/buckets/{bucket_id}/history/{id}"], [collection]) is None

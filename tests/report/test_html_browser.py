@@ -165,3 +165,16 @@ def test_report_of_a_real_run(pytester, inventory_suite, open_report):
 def test_written_with_the_other_formats(tmp_path):
     written = write_reports(sample_run(), tmp_path, ("html", "json"))
     assert [p.name for p in written] == ["report.html", "report.json"]
+
+
+def test_what_an_item_could_not_check_is_shown(tmp_path, open_report):
+    from dataclasses import replace
+
+    result = sample_run()
+    note = "read_after_write on PUT /books/{id}: skipped, no resource the engine created was still alive"
+    fuzz = next(i for i in result.items if i.source.value == "fuzz")
+    result.items = [replace(fuzz, name="follow-up", notes=(note,)) if i is fuzz else i for i in result.items]
+    opened = open_report(write(tmp_path, result))
+    page = opened.page
+    assert page.locator("#not-checked li").all_inner_texts() == [f"{fuzz.suite}: follow-up: {note}"]
+    assert_clean(opened, page)

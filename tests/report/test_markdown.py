@@ -77,3 +77,16 @@ def test_an_endpoints_slo_names_its_endpoint():
     run.load = [dataclasses.replace(run.load[0], slos=(gate,))]
     md = render_markdown(run)
     assert "| 62 | 64 | ✅ `GET /books/{id}` p99\\_ms 28 ≤ 500 |" in md
+
+
+def test_what_an_item_could_not_check_is_listed():
+    from dataclasses import replace
+
+    result = sample_run()
+    note = "idempotency: skipped on 2 operations, no resource alive: PUT /books/{id}, DELETE /books/{id}"
+    result.items = [replace(result.items[0], name="follow-up", notes=(note,)), *result.items[1:]]
+    md = render_markdown(result)
+    section = md[md.index("### Not checked") :]
+    escaped = note.replace("_", "\\_")
+    assert f"- `{result.items[0].suite}: follow-up`: {escaped}" in section.splitlines()
+    assert "### Not checked" not in render_markdown(sample_run())

@@ -342,7 +342,16 @@
     return h("section", { id: "sec-fuzz" }, h("h2", null, "Fuzz"),
       h("p", null, num(items.length, 0) + " items, " + num(cases, 0) + " cases, " + num(findings.length, 0) + " findings, grouped by operation and check."),
       findingGroups(findings, [(f) => (f.suite ? f.suite + ": " : "") + (f.operation || "(whole API)"), (f) => f.check], findings.length <= 200),
+      notCheckedBlock(items),
       coverageBlock());
+  }
+
+  // What an item could not check, and why (e.g. a follow-up check that found no live resource): not findings.
+  function notCheckedBlock(items) {
+    const noted = items.filter((i) => (i.notes || []).length);
+    if (!noted.length) return null;
+    return h("div", { id: "not-checked" }, h("h3", null, "Not checked"),
+      h("ul", null, noted.flatMap((i) => i.notes.map((n) => h("li", null, h("code", null, (i.suite ? i.suite + ": " : "") + i.name), ": " + n)))));
   }
 
   function coverageBlock() {
