@@ -22,6 +22,7 @@ from .errors import ApitestError
 from .fuzz.groups import ungrouped
 from .items import MARKERS, ApitestItem, safe_repr
 from .options import add_options, check_command_line, read_given
+from .recorder import WriteFailure
 from .results import Outcome, RunError
 from .runtime import Runtime
 from .session import Session
@@ -37,6 +38,8 @@ GATE_KEY = pytest.StashKey[GateSettings]()
 TALLY_KEY = pytest.StashKey[Tally]()
 # The `apitest` command registers an object under this name holding the command as the user typed it.
 COMMAND_PLUGIN = "apitest-command"
+# An xdist worker's `workeroutput` key for the records its file lacks (plugin._hand_over).
+HANDOVER = "apitest_records"
 
 
 # pytest marks every installed package with a pytest11 entry point for assertion rewriting, so importing an engine
@@ -101,7 +104,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.loadgroup = True
     worker_id = worker["workerid"] if worker else "main"
     cache_dir = Path(run.cache_dir) if run.cache_dir else None
-    config.stash[RUNTIME_KEY] = Runtime(session.records, worker_id, given, seed, cache_dir=cache_dir)
+    config.stash[RUNTIME_KEY] = runtime = Runtime(session.records, worker_id, given, seed, cache_dir=cache_dir)
+    session.recorder = runtime.recorder
     if worker is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(seed), "apitest-xdist")
         if getattr(config.option, "dist", None) == "load" and front is not None:
@@ -118,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
 class _XdistHooks:
     """Hooks for xdist only, registered when it is present: the workers use the controller's seed and learn
     whether the run schedules by groups, and the controller learns which items each worker collected, so that
-    items lost with a dead worker are named."""
+    items lost with a dead worker are named, and takes the records a worker could not write."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -131,6 +135,29 @@ class _XdistHooks:
         tally = node.config.stash.get(TALLY_KEY, None)
         if tally is not None:
             tally.plan_nodeids([ungrouped(i) for i in ids])
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        handed = getattr(node, "workeroutput", {}).get(HANDOVER)
+        state = node.config.stash.get(SESSION_KEY, None)
+        if handed and state is not None:
+            state.take(handed["name"], handed["lines"], WriteFailure(handed["reason"], handed["errno"]))
+
+
+def _hand_over(config: pytest.Config) -> None:
+    """An xdist worker whose records file does not hold all its records sends them with its `workeroutput`."""
+    runtime = config.stash.get(RUNTIME_KEY, None)
+    output = getattr(config, "workeroutput", None)
+    if runtime is None or not isinstance(output, dict):
+        return
+    recorder = runtime.recorder
+    failure = recorder.check()
+    if failure is not None:
+        output[HANDOVER] = {
+            "name": recorder.name,
+            "lines": recorder.lines(),
+            "reason": failure.reason,
+            "errno": failure.errno,
+        }
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -312,6 +339,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         interruption.shield()  # a signal from here on is noted, and the report is still written
     state = session.config.stash.get(SESSION_KEY, None)
     if state is None:  # an xdist worker: the controller reports
+        _hand_over(session.config)
         return
     signalled = interruption.signal if interruption is not None else None
     if signalled is not None and exitstatus != pytest.ExitCode.USAGE_ERROR:
@@ -327,6 +355,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 reporter.write_line(f"ERROR: apitest: {nothing}", red=True, bold=True)
     stopped_by_us = isinstance(session.shouldstop, str) and session.shouldstop.startswith("apitest:")
     lost = _record_missing(session, state, signalled, int(exitstatus))
+    unrecorded = state.records_error()
+    if unrecorded is not None and runtime is not None:
+        # a broken setup: in the report's errors, so exit status 4 below; printed once, in the summary
+        state.unrecorded = unrecorded
+        runtime.record(RunError(message=unrecorded))
     complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR) and not lost
     result = state.finish(int(exitstatus), complete=complete)
     if not complete:
@@ -383,10 +416,9 @@ def _record_missing(session: pytest.Session, state: Session, signalled: str | No
         or exitstatus == pytest.ExitCode.USAGE_ERROR
     ):
         return 0
-    from .recorder import read_records
     from .results import ItemResult
 
-    recorded = [r for r in read_records(state.records) if isinstance(r, ItemResult)]
+    recorded = [r for r in state.gathered() if isinstance(r, ItemResult)]
     if signalled is not None:
         why = f"the run was interrupted ({signalled})"
     elif exitstatus == pytest.ExitCode.INTERRUPTED:
@@ -408,6 +440,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     from .report.terminal import summary_lines
 
     terminalreporter.section("apitest")
+    if state.unrecorded:  # before the summary, which says the setup error is shown above
+        terminalreporter.write_line(f"ERROR: apitest: {state.unrecorded}", red=True, bold=True)
     for line, markup in summary_lines(state.result, state.written):
         terminalreporter.write_line(line, **markup)
     if state.unwritable:

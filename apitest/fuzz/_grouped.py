@@ -123,7 +123,7 @@ def _make(item: _FuzzItem, groups: dict[str, list[_FuzzItem]]) -> GroupRun:
         )
 
     def make_pool() -> SharedPool:
-        pool = SharedPool(pool_folder(runtime.records, str(suite.file)), worker)
+        pool = SharedPool(pool_folder(runtime.records, str(suite.file)), worker, on_error=runtime.recorder.fail)
         runtime.on_close(pool.close)
         return pool
 

@@ -16,6 +16,8 @@ each run would lose what the engine learns across operations; through a `SharedP
 
 The store is a folder in the run's record folder, one append-only JSONL file per process (one writer each; a
 reader takes whole lines only), so it needs no lock and no server, and leaves what was shared beside the records.
+If that folder breaks (disk full, removed), a process stops sharing and tells the recorder, which ends the run as a
+broken setup; nothing raises into the engine.
 It touches schemathesis internals (`ResourceRepository._store`, `Observations`, the analysis's data source):
 tests/fuzz/test_processes.py fails if they change.
 """
@@ -26,9 +28,9 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from schemathesis.engine.observations import Observations
@@ -45,13 +47,18 @@ QUIET_S = 120.0  # wait_for gives up when no process has shared anything for thi
 class SharedPool:
     """One suite's share of the store: `attach` it to each engine run's schema; it publishes and imports."""
 
-    def __init__(self, folder: Path, worker: str) -> None:
+    def __init__(self, folder: Path, worker: str, on_error: Callable[[OSError], None] | None = None) -> None:
         self.folder = folder
         self.worker = worker
-        folder.mkdir(parents=True, exist_ok=True)
         self._path = folder / f"{worker}.jsonl"
-        self._out = self._path.open("a", encoding="utf-8")
+        self._on_error = on_error  # told once if this process's file cannot be written
+        self._out: TextIO | None = None
         self._lock = threading.Lock()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._out = self._path.open("a", encoding="utf-8")
+        except OSError as exc:
+            self._broken(exc)
         self._offsets: dict[Path, int] = {}
         self._read_at = 0.0
         self._records: list[dict[str, Any]] = []  # everything the other processes shared, in the order read
@@ -71,8 +78,22 @@ class SharedPool:
         except (TypeError, ValueError):
             return  # not JSON: not shareable (e.g. a binary body)
         with self._lock:
-            self._out.write(line + "\n")
-            self._out.flush()
+            if self._out is None:
+                return
+            try:
+                self._out.write(line + "\n")
+                self._out.flush()
+            except OSError as exc:
+                self._broken(exc)
+
+    def _broken(self, exc: OSError) -> None:
+        """The records folder broke (recorder.py): this process shares no more, and the run goes on without."""
+        out, self._out = self._out, None
+        if out is not None:
+            with contextlib.suppress(OSError):
+                out.close()
+        if self._on_error is not None:
+            self._on_error(exc)
 
     def refresh(self, force: bool = False) -> None:
         """Read what the other processes appended since the last read."""
@@ -106,7 +127,10 @@ class SharedPool:
 
     def close(self) -> None:
         with self._lock:
-            self._out.close()
+            out, self._out = self._out, None
+            if out is not None:
+                with contextlib.suppress(OSError):
+                    out.close()
 
     # -- values this process needs from the others ---------------------------------------------------------------
     def expect(self, source: Any, own: Iterable[str], others: Iterable[str]) -> None:
@@ -165,12 +189,21 @@ class SharedPool:
             missing = wanted - finished
             if not missing:
                 return set()
-            size = sum(p.stat().st_size for p in self.folder.glob("*.jsonl"))
+            if not self.folder.is_dir():
+                return missing  # the records folder went away: no process can say it is done any more
+            size = self._size()
             if size != last_size:
                 last_change, last_size = time.monotonic(), size
             elif time.monotonic() - last_change > quiet_s:
                 return missing
             time.sleep(0.05)
+
+    def _size(self) -> int:
+        size = 0
+        for path in self.folder.glob("*.jsonl"):
+            with contextlib.suppress(OSError):
+                size += path.stat().st_size
+        return size
 
     # -- schemathesis ---------------------------------------------------------------------------------------
     def attach(self, schema: BaseSchema) -> None:

@@ -402,7 +402,7 @@ def _forked_plan(
     runtime.on_close(forked.close)
     plan: dict[str, EngineRun] = dict.fromkeys(labels, forked)
     if stateful or follow:
-        pool = SharedPool(folder, "main")
+        pool = SharedPool(folder, "main", on_error=runtime.recorder.fail)
         runtime.on_close(pool.close)
         after = GroupRun(
             schema((STATEFUL_PHASE,) if stateful else ()),

@@ -4,6 +4,7 @@ fuzz/_pool.py; against real APIs on 127.0.0.1."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -270,3 +271,32 @@ def test_a_value_one_process_deletes_is_gone_for_the_others_too(tmp_path):
     assert [i.data["id"] for i in theirs.iter_instances(resource)] == ["n2"]
     late = repository_of(SharedPool(tmp_path, "c"))  # reads n1's value and its removal at once
     assert [i.data["id"] for i in late.iter_instances(resource)] == ["n2"]
+
+
+def test_a_pool_whose_folder_breaks_shares_no_more_says_so_once_and_waits_for_nothing(tmp_path):
+    # The records folder taken away mid-run (recorder.py): sharing stops, nothing raises into the engine, the run is
+    # told once (the recorder then ends it with exit status 4), and no group waits 120 s for news that cannot come.
+    from apitest.fuzz._pool import SharedPool
+
+    folder = tmp_path / "pool"
+    told: list[OSError] = []
+    pool = SharedPool(folder, "a", on_error=told.append)
+    pool.publish({"k": "value", "r": "Note", "d": {"id": 1}})
+    (folder / "a.jsonl").unlink()
+    folder.rmdir()
+    folder.write_text("a file in its place")
+    late = SharedPool(folder, "b", on_error=told.append)
+    late.publish({"k": "done", "g": "g0", "w": "b"})
+    assert [type(exc) for exc in told] == [FileExistsError]
+    started = time.monotonic()
+    assert pool.wait_for(["g1"]) == {"g1"}
+    assert time.monotonic() - started < 1.0
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "c.jsonl").symlink_to("/dev/full")  # a full disk: every write fails with ENOSPC
+    filled = SharedPool(full, "c", on_error=told.append)
+    filled.publish({"k": "done", "g": "g0", "w": "c"})
+    filled.publish({"k": "done", "g": "g1", "w": "c"})
+    assert [exc.errno for exc in told[1:]] == [errno.ENOSPC]
+    for each in (pool, late, filled):
+        each.close()
