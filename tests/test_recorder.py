@@ -125,6 +125,11 @@ def test_xdist_workers_hand_over_the_records_they_could_not_write(tmp_path, how)
         assert_one_line_and_every_result(run, how)
 
 
+def test_forked_fuzz_children_hand_back_their_results_without_the_records_folder(tmp_path):
+    with Run(broken_suite(tmp_path, "a file in its place", "processes = 2\n")) as run:
+        assert_one_line_and_every_result(run, "a file in its place")
+
+
 # --- the recorder alone ----------------------------------------------------------------------------------------------
 
 

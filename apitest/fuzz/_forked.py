@@ -7,8 +7,11 @@ which inherit all of it for nothing: no interpreter starts, nothing is imported 
 piece i; whichever is done first takes the next piece from a pipe, so a child that drew cheap operations does not
 sit idle while another works through costly ones (what an operation costs cannot be told from the spec). Each
 piece is one engine run. The children share what they capture through the suite's `SharedPool` (_pool.py) while
-they run, and hand each piece's results back in a pickle file. This process runs the stateful phase and the follow-ups once every child is
-done, with the values, Location headers and accepted requests they all shared, as one process would.
+they run. A child pickles a piece's results into that piece's temporary file, made before the fork and never named,
+and tells which piece it took, and when its results are whole, through a pipe: nothing of the hand-back is in the
+records folder, which a broken setup may take away mid-run, and nothing is left behind. This process runs the
+stateful phase and the follow-ups once every child is done, with the values, Location headers and accepted requests
+they all shared, as one process would.
 
 Forking happens before any engine thread starts in this process. A child never returns into pytest: whatever
 happens it ends with `os._exit`, and on Linux it dies with this process (PR_SET_PDEATHSIG), so a SIGKILL leaves no
@@ -23,12 +26,13 @@ import pickle
 import signal
 import struct
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ._engine import EngineError, FuzzRun, SuiteRun
 from ._pool import SharedPool
@@ -50,12 +54,17 @@ class _Child:
 class _Piece:
     name: str
     labels: tuple[str, ...]
-    out: Path  # its results, written by the child that took it
+    out: IO[bytes]  # its results, pickled by the child that took it
+    taker: int | None = None  # that child's index, once it has said so
+    written: bool = False  # its results are whole in `out`
     results: dict[str, tuple[str, Any]] | None = None  # key -> ("ok", FuzzRun) | ("error", message)
 
 
 _INDEX = struct.Struct("<H")
 MAX_PIECES = 1 << 14  # their indices fit in a pipe's buffer, so they are all written before any child starts
+# What a child tells this process, each in one write (atomic on a pipe): (TAKEN or WRITTEN, piece, child).
+_EVENT = struct.Struct("<BHH")
+TAKEN, WRITTEN = 0, 1
 
 
 class ForkedRun:
@@ -75,10 +84,10 @@ class ForkedRun:
     ) -> None:
         if len(pieces) > MAX_PIECES:
             raise ValueError(f"at most {MAX_PIECES} pieces")
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder  # the pool's, in the records folder
         self._pieces = [
-            _Piece(piece_name(i), tuple(labels), folder / f"results-{i}.pickle") for i, labels in enumerate(pieces)
+            _Piece(piece_name(i), tuple(labels), tempfile.TemporaryFile(prefix="apitest-piece-"))  # noqa: SIM115
+            for i, labels in enumerate(pieces)
         ]
         self._of = {label: piece for piece in self._pieces for label in piece.labels}
         self._handed: set[str] = set()
@@ -89,16 +98,20 @@ class ForkedRun:
         queue_out, queue_in = os.pipe()
         os.write(queue_in, b"".join(_INDEX.pack(i) for i in range(count, len(pieces))))
         os.close(queue_in)
+        self._events, events_in = os.pipe()
+        os.set_blocking(self._events, False)
+        self._unread = b""
         try:
             for index in range(count):
                 sys.stdout.flush()
                 sys.stderr.flush()
                 pid = os.fork()
                 if pid == 0:  # pragma: no cover - the child: measured by the tests through its results
-                    _child_main(index, queue_out, self._pieces, folder, make_run)
+                    _child_main(index, queue_out, events_in, self._pieces, folder, make_run)
                 self._children.append(_Child(pid, index))
         finally:
             os.close(queue_out)
+            os.close(events_in)
 
     @property
     def groups(self) -> list[str]:
@@ -132,23 +145,39 @@ class ForkedRun:
 
     def _wait(self, piece: _Piece) -> None:
         while piece.results is None:
-            self._reap()  # first: a child that has ended wrote its results (if it did) before it did
+            self._reap()  # first: a child that has ended told all it had to tell before it did
+            self._listen()
             taker = self._taker(piece)
             if taker is not None:
                 ended = taker.status is not None
             else:
                 ended = all(child.status is not None for child in self._children)
-            if piece.out.exists() or ended:
+            if piece.written or ended:
                 piece.results = self._read(piece)
                 return
             time.sleep(POLL_S)
 
+    def _listen(self) -> None:
+        """Take in what the children told (which piece each took, whose results are written) since last time."""
+        while self._events >= 0:
+            try:
+                data = os.read(self._events, 4096)
+            except BlockingIOError:
+                break
+            if not data:  # every child has ended
+                break
+            self._unread += data
+        whole = len(self._unread) - len(self._unread) % _EVENT.size
+        for kind, index, child in _EVENT.iter_unpack(self._unread[:whole]):
+            if kind == TAKEN:
+                self._pieces[index].taker = child
+            else:
+                self._pieces[index].written = True
+        self._unread = self._unread[whole:]
+
     def _taker(self, piece: _Piece) -> _Child | None:
         """The child that took `piece`, once one has."""
-        try:
-            return self._children[int(piece.out.with_suffix(".taken").read_text())]
-        except (OSError, ValueError, IndexError):
-            return None
+        return self._children[piece.taker] if piece.taker is not None else None
 
     def _reap(self) -> None:
         for child in self._children:
@@ -158,10 +187,13 @@ class ForkedRun:
                     child.status = os.waitstatus_to_exitcode(status)
 
     def _read(self, piece: _Piece) -> dict[str, tuple[str, Any]]:
-        try:
-            with piece.out.open("rb") as handle:
-                results: dict[str, tuple[str, Any]] = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError):
+        results: dict[str, tuple[str, Any]] | None = None
+        if piece.written and not piece.out.closed:
+            with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
+                piece.out.seek(0)
+                results = pickle.load(piece.out)
+        piece.out.close()
+        if results is None:
             why = f"the process fuzzing this group ended ({self._how_ended(piece)}) without its results"
             return dict.fromkeys(piece.labels, ("error", why)) | {"__failed__": ("error", why)}
         if "__failed__" in results:
@@ -183,6 +215,11 @@ class ForkedRun:
                 with contextlib.suppress(ChildProcessError):
                     _, status = os.waitpid(child.pid, 0)
                     child.status = os.waitstatus_to_exitcode(status)
+        for piece in self._pieces:
+            piece.out.close()
+        if self._events >= 0:
+            os.close(self._events)
+            self._events = -1
 
 
 def _how(status: int | None) -> str:
@@ -194,6 +231,7 @@ def _how(status: int | None) -> str:
 def _child_main(
     index: int,
     queue: int,
+    events: int,
     pieces: Sequence[_Piece],
     folder: Path,
     make_run: Callable[[Sequence[str], SharedPool, str], SuiteRun],
@@ -209,7 +247,7 @@ def _child_main(
         try:
             taken: int | None = index
             while taken is not None:
-                _run_piece(pieces[taken], index, pool, make_run)
+                _run_piece(pieces, taken, index, events, pool, make_run)
                 data = os.read(queue, _INDEX.size)
                 taken = _INDEX.unpack(data)[0] if len(data) == _INDEX.size else None
         finally:
@@ -220,9 +258,15 @@ def _child_main(
 
 
 def _run_piece(
-    piece: _Piece, child: int, pool: SharedPool, make_run: Callable[[Sequence[str], SharedPool, str], SuiteRun]
+    pieces: Sequence[_Piece],
+    taken: int,
+    child: int,
+    events: int,
+    pool: SharedPool,
+    make_run: Callable[[Sequence[str], SharedPool, str], SuiteRun],
 ) -> None:  # pragma: no cover - runs in the forked child
-    piece.out.with_suffix(".taken").write_text(str(child))
+    piece = pieces[taken]
+    os.write(events, _EVENT.pack(TAKEN, taken, child))
     results: dict[str, tuple[str, Any]] = {}
     try:
         run = make_run(piece.labels, pool, piece.name)
@@ -235,10 +279,9 @@ def _run_piece(
     except Exception as exc:
         results["__failed__"] = ("error", f"{type(exc).__name__}: {exc}")
         traceback.print_exc()
-    partial = piece.out.with_suffix(".partial")
-    with partial.open("wb") as handle:
-        pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(piece.out)
+    pickle.dump(results, piece.out, protocol=pickle.HIGHEST_PROTOCOL)
+    piece.out.flush()
+    os.write(events, _EVENT.pack(WRITTEN, taken, child))
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
