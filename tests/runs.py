@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,14 @@ def command_of(pid: int) -> str:
 class Run:
     """One `apitest run FOLDER ARGS...` in a session of its own, output to `folder/output.txt`."""
 
-    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None, tmpdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        tmpdir: Path | None = None,
+        prefix: Sequence[str] = (),
+    ) -> None:
         self.folder = folder
         self.hits = folder / "hits.txt"
         self.hits.touch()
@@ -102,7 +109,7 @@ class Run:
         environ.pop("PYTEST_CURRENT_TEST", None)
         with self.output_path.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "apitest", "run", str(folder), *args],
+                [*prefix, sys.executable, "-m", "apitest", "run", str(folder), *args],
                 cwd=folder,
                 env=environ,
                 stdin=subprocess.DEVNULL,
