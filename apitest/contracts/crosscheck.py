@@ -23,7 +23,6 @@ from ..results import Severity
 from .gaps import NEGATIVE_TESTS, CrossCheck, Gap
 from .openapi import OpenAPI
 from .pactfile import Interaction
-from .pointers import child
 from .requests import RequestCheck
 from .responses import ResponseCheck
 from .routes import RouteMatch, Routes
@@ -97,7 +96,3 @@ def _pending(interaction: Interaction, result: CrossCheck) -> CrossCheck:
         return result
     gaps = tuple(dataclasses.replace(g, severity=Severity.LOW, title="(pending) " + g.title) for g in result.gaps)
     return dataclasses.replace(result, gaps=gaps)
-
-
-def operation_pointer(method: str, template: str) -> str:
-    return "#" + child("/paths", template, method.lower())

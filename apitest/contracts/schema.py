@@ -462,10 +462,6 @@ def errors(validator: Draft202012Validator, value: Any) -> Iterator[ValidationEr
     return iter(sorted(validator.iter_errors(value), key=lambda e: (list(e.path), e.message)))
 
 
-def first_error(validator: Draft202012Validator, value: Any) -> ValidationError | None:
-    return next(errors(validator, value), None)
-
-
 def describe(schema: Any, resolve: Callable[[Any], Any] = _identity) -> str:
     """A short human summary of a schema: `integer`, `string (date-time)`, `one of 'a', 'b'`."""
     schema = resolve(schema)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..results import Finding, Severity, Source
@@ -684,7 +684,6 @@ def run_followups(
     base_url: str,
     exemplars: Exemplars,
     enabled: frozenset[str],
-    on_step: Callable[[], None] | None = None,
 ) -> tuple[list[Finding], list[str], int]:
     """The follow-up checks of one suite, after its engine run: findings, notes on what could not be checked, and
     how many requests they sent."""

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 import yaml
 
-from apitest.contracts.schema import ORIGIN, Schemas, allowed_types, describe, first_error, normalise
+from apitest.contracts.schema import ORIGIN, Schemas, allowed_types, describe, errors, normalise
 
 DOC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -121,3 +121,7 @@ def test_allowed_types_and_descriptions():
     assert allowed_types({}) is None
     assert describe({"type": "string", "format": "date-time"}) == "string (format date-time)"
     assert describe({"const": "placed"}) == "exactly 'placed'"
+
+
+def first_error(validator, value):
+    return next(errors(validator, value), None)
