@@ -18,6 +18,7 @@ SHOWN = 5  # operations a note names; the others it counts
 NO_READER = "the spec documents no GET of the item to read it back"
 UNDESCRIBED = "the spec describes no body for the item's GET, so there is nothing to compare"
 NO_EXEMPLAR = "no request to it was accepted (2xx) during the engine run, to start from"
+NOTHING_WRITTEN = "the write the API accepted sent no field the item's GET describes, so there is nothing to read back"
 NO_ETAG = "the item's GET answered without an ETag"
 NO_404 = "no GET of the item documents 404 or 410"
 NO_JSON_ANSWER = "no answer of it during the engine run held JSON to look for in an error"

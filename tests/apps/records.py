@@ -7,6 +7,7 @@ Users: `X-Key: k1` (alice) and `X-Key: k2` (bob). A record belongs to whoever ma
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from typing import Annotated, Any
 
@@ -33,6 +34,8 @@ FLAGS = frozenset(
 #   documents no POST /records.
 # "unique_names": a name once taken stays taken, even after its record is deleted: creating another record with it
 #   answers 409 (as bucket names in some object stores).
+# "numeric_etags": ETags are digits between double quotes, and an If-Match of another form is refused with 400
+#   before anything else (as Kinto's: 'If-Match should be integer between double quotes').
 # "gone_403", "undocumented_404", "undescribed": see the variants at the end.
 SECURITY = [{"key": []}]
 # A suite serving one of the apps below (`app`), as both users, with a small seeded budget: the tests' suite.
@@ -108,7 +111,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
         return counter[0]
 
     def etag(record: Record) -> str:
-        return '"' + hashlib.sha256(record.model_dump_json().encode()).hexdigest()[:16] + '"'
+        digest = hashlib.sha256(record.model_dump_json().encode()).hexdigest()[:16]
+        return '"' + (str(int(digest, 16)) if "numeric_etags" in flags else digest) + '"'
 
     def own(record_id: int, who: str, *, write: bool = False) -> Record:
         found = records.get(record_id)
@@ -180,6 +184,8 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
         if_match: Annotated[str | None, Header()] = None,
     ) -> JSONResponse:
         who = user(x_key)
+        if if_match is not None and "numeric_etags" in flags and not re.fullmatch(r'"[0-9]+"', if_match):
+            raise HTTPException(400, "If-Match should be integer between double quotes")
         with lock:
             if "put_creates" in flags and record_id not in records and if_match is None:
                 return made(Record(id=record_id, **body.model_dump()), who)
@@ -259,3 +265,5 @@ bad_undocumented_404 = create_app((FLAGS - {"cross_user_read"}) | {"undocumented
 good_gone_403 = create_app(frozenset({"gone_403"}))
 bad_put_created = create_app(frozenset({"put_creates", "lost_update", "restock"}))
 good_unique_names = create_app(frozenset({"unique_names"}))
+bad_numeric_etags = create_app(frozenset({"numeric_etags", "ignore_if_match"}))
+good_numeric_etags = create_app(frozenset({"numeric_etags"}))
