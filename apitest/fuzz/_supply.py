@@ -83,12 +83,15 @@ class Supply:
             return self.made(resource, mark=False)
         except Skip as unmade:
             why = unmade.reason
-        for target in self._candidates(resource):
+        candidates = self._candidates(resource)
+        for target in candidates:
             read = self._send(self.sender.case(reader, path_parameters=self.path(resource, target)))
             if 200 <= read.status < 300:
                 return target, read
             self._gone.add((resource.template, target))
-        raise Skip(f"no resource the engine created was still alive, and {why}")
+        if not candidates and not any(template == resource.template for template, _ in self._gone):
+            raise Skip(f"the engine run gave no id of one to work on, and {why}")
+        raise Skip(f"none of those the engine made was still there, and {why}")
 
     def made(self, resource: ItemResource, *, mark: bool = True) -> tuple[str, Sent]:
         """A resource made now, and its read (2xx); with `mark`, with a string field marked so that its values are
@@ -185,7 +188,7 @@ class Supply:
 
     def _uncreatable(self, resource: ItemResource) -> str:
         if resource.creator is None and "PUT" not in resource.writers:
-            return "the spec documents no way to create one"
+            return f"the spec documents no POST {resource.collection} and no PUT {resource.template} to create one"
         return "the engine run had no accepted creation of it to re-send"
 
     def _refuse(self, resource: ItemResource, why: str) -> None:
