@@ -68,9 +68,10 @@ def test_buggy_demo_reports_every_planted_bug(tmp_path):
 
 
 def test_the_same_seed_repeats_a_run_exactly(tmp_path):
-    # five runs of the buggy demo (fresh API each time, as a newcomer runs them): the same cases, the same findings
+    # three runs of the buggy demo (fresh API each time, as a newcomer runs them): the same cases, the same findings
+    # (before the fix, three such runs sent 481, 615 and 607 cases and reported 23, 25 and 21 findings)
     seen = []
-    for n in range(5):
+    for n in range(3):
         folder = tmp_path / str(n)
         folder.mkdir()
         result, report = demo(folder, "--buggy", "-m", "apitest_fuzz")
