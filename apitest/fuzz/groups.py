@@ -6,6 +6,9 @@ operations stay together (`POST /books`, `GET /books/{id}`, ... by the first pat
 such as /api or /v1), since the engine's cross-operation learning is strongest between them; resources are dealt out
 largest first to the group with the fewest operations, and a resource larger than a group's fair share is split.
 Every worker computes the same groups from the same spec, so the collections xdist compares agree.
+
+Forked children (`[fuzz] processes = N`, _forked.py) take `operation_pieces` instead: smaller, by the same resources,
+handed out as each child finishes one, which xdist's fixed groups cannot be.
 """
 
 from __future__ import annotations
