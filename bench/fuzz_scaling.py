@@ -36,11 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from apitest.fuzz._followup import CHECKS as FOLLOW_UP_CHECKS  # noqa: E402
 from apitest.target import ServedApp  # noqa: E402
 from bench._paired import Round, Side, machine, paired, ratios  # noqa: E402
 from bench._targets import requests_answered  # noqa: E402
-from bench.fuzz_throughput import HEADER, Work, _env, _spec, cli_argv, warm_tables  # noqa: E402
+from bench.fuzz_throughput import Work, _env, _spec, apitest_argv, cli_argv, warm_tables  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TARGETS = {"demo": "bench._targets:demo", "generated": "bench._targets:generated"}
@@ -76,16 +75,8 @@ def run_cli(folder: Path, app: str, work: Work, workers: int) -> Run:
 def run_apitest(folder: Path, app: str, work: Work, processes: int, way: str = "xdist") -> Run:
     served = ServedApp(app, ROOT, "bench", log=folder / "serve.log")
     try:
-        spec = _spec(served.base_url, folder)
-        excluded = ", ".join(json.dumps(c) for c in sorted(FOLLOW_UP_CHECKS))
-        (folder / "apitest.toml").write_text(
-            f'spec = "{spec.name}"\nbase_url = "{served.base_url}"\n[auth.headers]\n{HEADER[0]} = "{HEADER[1]}"\n'
-            f"[fuzz]\nmax_examples = {work.max_examples}\nseed = {work.seed}\nexclude_checks = [{excluded}]\n"
-            "retry_after_pause = 0\n"  # schemathesis does not wait out Retry-After: the same pace for both
-            + (f"processes = {processes}\n" if way == "forked" and processes > 1 else "")
-        )
-        argv = [str(BIN / "apitest"), "run", str(folder), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-        argv += ["--apitest-report-dir", str(folder / "out"), "--apitest-formats", "json"]
+        extra = f"processes = {processes}\n" if way == "forked" and processes > 1 else ""
+        argv = apitest_argv(_spec(served.base_url, folder), served.base_url, work, folder, extra)
         if way == "xdist" and processes > 1:
             argv += ["-n", str(processes)]
         started = time.perf_counter()

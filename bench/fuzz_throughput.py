@@ -77,6 +77,18 @@ def cli_argv(spec: Path, url: str, work: Work, workers: int) -> list[str]:
     ]  # fmt: skip
 
 
+def apitest_argv(spec: Path, url: str, work: Work, folder: Path, extra: str = "") -> list[str]:
+    """`apitest run` on a suite written into `folder` with the same work as `cli_argv` (`extra`: more [fuzz] lines)."""
+    excluded = ", ".join(json.dumps(c) for c in sorted(FOLLOW_UP_CHECKS))
+    (folder / "apitest.toml").write_text(
+        f'spec = "{spec.name}"\nbase_url = "{url}"\n[auth.headers]\n{HEADER[0]} = "{HEADER[1]}"\n'
+        f"[fuzz]\nmax_examples = {work.max_examples}\nseed = {work.seed}\nexclude_checks = [{excluded}]\n"
+        "retry_after_pause = 0\n" + extra  # schemathesis does not wait out Retry-After: the same pace for both
+    )
+    argv = [str(BIN / "apitest"), "run", str(folder), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    return argv + ["--apitest-report-dir", str(folder / "out"), "--apitest-formats", "json"]
+
+
 def run_cli(folder: Path, work: Work) -> Run:
     served = ServedApp("bench._targets:demo", ROOT, "bench", log=folder / "serve.log")
     try:
@@ -99,15 +111,7 @@ def run_cli(folder: Path, work: Work) -> Run:
 def run_apitest(folder: Path, work: Work) -> Run:
     served = ServedApp("bench._targets:demo", ROOT, "bench", log=folder / "serve.log")
     try:
-        spec = _spec(served.base_url, folder)
-        excluded = ", ".join(json.dumps(c) for c in sorted(FOLLOW_UP_CHECKS))
-        (folder / "apitest.toml").write_text(
-            f'spec = "{spec.name}"\nbase_url = "{served.base_url}"\n[auth.headers]\n{HEADER[0]} = "{HEADER[1]}"\n'
-            f"[fuzz]\nmax_examples = {work.max_examples}\nseed = {work.seed}\nexclude_checks = [{excluded}]\n"
-            "retry_after_pause = 0\n"  # schemathesis does not wait out Retry-After: the same pace for both
-        )
-        argv = [str(BIN / "apitest"), "run", str(folder), "-q", "-p", "no:cacheprovider"]
-        argv += ["--apitest-report-dir", str(folder / "out"), "--apitest-formats", "json"]
+        argv = apitest_argv(_spec(served.base_url, folder), served.base_url, work, folder)
         started = time.perf_counter()
         subprocess.run(argv, cwd=folder, env=_env(work, folder), capture_output=True, check=False, timeout=1800)
         wall = time.perf_counter() - started
