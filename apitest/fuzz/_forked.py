@@ -84,7 +84,6 @@ class ForkedRun:
     ) -> None:
         if len(pieces) > MAX_PIECES:
             raise ValueError(f"at most {MAX_PIECES} pieces")
-        self.folder = folder  # the pool's, in the records folder
         self._pieces = [
             _Piece(piece_name(i), tuple(labels), tempfile.TemporaryFile(prefix="apitest-piece-"))  # noqa: SIM115
             for i, labels in enumerate(pieces)
@@ -112,10 +111,6 @@ class ForkedRun:
         finally:
             os.close(queue_out)
             os.close(events_in)
-
-    @property
-    def groups(self) -> list[str]:
-        return [p.name for p in self._pieces]
 
     def claimable(self, key: str) -> bool:
         return key in self._of and key not in self._handed
