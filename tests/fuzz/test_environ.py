@@ -56,3 +56,20 @@ def test_readers_never_see_a_key_vanish_halfway_while_locked():
 def test_without_the_lock_the_same_reader_fails():
     # The race the lock removes, on the same loop: the key pytest removed vanishes under the reader.
     assert "KeyError('PYTEST_CURRENT_TEST')" in run("print(race(10.0))")
+
+
+def test_a_change_is_seen_by_the_next_read_and_not_by_a_snapshot_already_taken():
+    # The snapshot is made once per change: each change, locked or made between runs, is in the next read.
+    out = run(
+        "with LockedEnviron():\n"
+        "    before = os.environ.items()\n"
+        "    os.environ['A_KEY'] = '1'\n"
+        "    print(dict(before).get('A_KEY'), dict(os.environ.items()).get('A_KEY'), os.environ.copy().get('A_KEY'))\n"
+        "    mine = os.environ.copy(); mine['B_KEY'] = '2'\n"
+        "    del os.environ['A_KEY']\n"
+        "    print('A_KEY' in os.environ.keys(), 'B_KEY' in os.environ.keys())\n"
+        "os.environ['C_KEY'] = '3'\n"
+        "with LockedEnviron():\n"
+        "    print(dict(os.environ.items()).get('C_KEY'), urllib.request.getproxies_environment() is not None)\n"
+    )
+    assert out.splitlines() == ["None 1 1", "False False", "3 True"]
