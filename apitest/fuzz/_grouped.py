@@ -49,6 +49,7 @@ class GroupRun(SuiteRun):
             _share_analysis(schema, self._schema)
         self.pool = pool
         self.group = group
+        pool.origin = group  # a process runs its groups one after another: what it publishes now is this one's
         self.waits_for = tuple(waits_for)
         self.ready = ready  # instead of waits_for: blocks until the others are done, returns those that failed
         self.missing: set[str] = set()  # groups never done (a worker died): the run went on without them

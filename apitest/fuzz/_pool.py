@@ -70,9 +70,16 @@ class SharedPool:
         self._await_left = AWAIT_S
         self._removed: set[tuple[str, str]] = set()  # (resource, value) deleted by any process
         self.awaited_s = 0.0  # for the records: how long draws waited for other processes' values
+        # The group (or piece) whose engine run is publishing now, in each record: which process runs which group
+        # changes from run to run, so a run that starts once the others are done (the stateful phase, the
+        # follow-ups) takes what they shared in the groups' order, not in the order of the processes' files, and
+        # draws the same cases each time.
+        self.origin = ""
 
     # -- the store --------------------------------------------------------------------------------------------
     def publish(self, record: dict[str, Any]) -> None:
+        if self.origin:
+            record = {**record, "o": self.origin}
         try:
             line = json.dumps(record, separators=(",", ":"), default=_plain)
         except (TypeError, ValueError):
@@ -123,7 +130,7 @@ class SharedPool:
     def records(self, kind: str) -> list[dict[str, Any]]:
         self.refresh(force=True)
         with self._lock:
-            return [r for r in self._records if r.get("k") == kind]
+            return _in_group_order([r for r in self._records if r.get("k") == kind])
 
     def close(self) -> None:
         with self._lock:
@@ -227,7 +234,7 @@ class SharedPool:
         self.refresh()
         with self._lock:
             start = self._taken.get(id(repository), 0)
-            new = self._records[start:]
+            new = _in_group_order(self._records[start:])
             self._taken[id(repository)] = len(self._records)
         for record in new:
             kind = record.get("k")
@@ -326,6 +333,11 @@ class SharedPool:
             exemplars.add(record["op"], case, int(record["s"]), record.get("h") or {}, content)
             added += len(exemplars.of(record["op"])) - before
         return added
+
+
+def _in_group_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`records` by the group that published them, each group's in the order it published them."""
+    return sorted(records, key=lambda record: str(record.get("o", "")))
 
 
 def _key(value: object) -> str:

@@ -1,6 +1,7 @@
-"""Notes whose IDs only the API mints, for runs over several processes: a GET finds a note only with an ID from a
-POST's answer, and a miss takes a little while (so a process that only reads is still drawing when the one that
-writes has answers). GET /_found lists the IDs GETs found, i.e. requests that carried an ID a POST's answer gave."""
+"""Notes whose IDs only the API mints, for runs over several processes: a note's summary (another resource, so
+another process) is found only with an ID from a POST's answer, and a miss takes a little while (so a process that
+only reads is still drawing when the one that writes has answers). GET /_found lists the IDs GETs found, i.e.
+requests that carried an ID a POST's answer gave."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ class Note(NoteIn):
     id: uuid.UUID
 
 
+class Summary(BaseModel):
+    note_id: uuid.UUID
+    length: int
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="handoff", version="1.0")
     notes: dict[uuid.UUID, Note] = {}
@@ -30,13 +36,13 @@ def create_app() -> FastAPI:
         notes[note.id] = note
         return note
 
-    @app.get("/notes/{note_id}", responses={404: {"description": "no such note"}})
-    async def read(note_id: uuid.UUID) -> Note:
+    @app.get("/summaries/{note_id}", responses={404: {"description": "no such note"}})
+    async def summary(note_id: uuid.UUID) -> Summary:
         if note_id not in notes:
             await asyncio.sleep(0.05)
             raise HTTPException(404)
         found.append(str(note_id))
-        return notes[note_id]
+        return Summary(note_id=note_id, length=len(notes[note_id].text))
 
     @app.get("/_found", include_in_schema=False)
     def found_ids() -> list[str]:

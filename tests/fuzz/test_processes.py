@@ -64,15 +64,15 @@ def test_an_id_captured_in_one_process_reaches_an_operation_in_another(tmp_path,
     pool = next((suite / "apitest-report" / ".records" / "fuzz-pool").iterdir())
     if spread.startswith("-n"):
         workers = worker_of(result.stdout)
-        # two operations, two workers: one group each, so the GET never ran in the process that created notes
-        assert workers.keys() == {"POST /notes", "GET /notes/{note_id}"}, result.stdout[-3000:]
-        assert workers["POST /notes"] != workers["GET /notes/{note_id}"]
+        # two resources, two workers: one group each, so the GET never ran in the process that created notes
+        assert workers.keys() == {"POST /notes", "GET /summaries/{note_id}"}, result.stdout[-3000:]
+        assert workers["POST /notes"] != workers["GET /summaries/{note_id}"]
     else:
         # two pieces, and child i starts with piece i: the POST's values come from one child's file only, and the GET
         # was not there
-        assert operation_pieces(["POST /notes", "GET /notes/{note_id}"], 2) == [
+        assert operation_pieces(["POST /notes", "GET /summaries/{note_id}"], 2) == [
             ["POST /notes"],
-            ["GET /notes/{note_id}"],
+            ["GET /summaries/{note_id}"],
         ]
         published = {
             path.stem: {json.loads(line).get("op") for line in path.read_text().splitlines()}
@@ -84,9 +84,9 @@ def test_an_id_captured_in_one_process_reaches_an_operation_in_another(tmp_path,
     found = httpx.get(handoff + "/_found").json()
     assert found, "no GET carried an ID captured from POST /notes in the other process"
     report = json.loads((suite / "apitest-report" / "report.json").read_text())
-    assert [i["name"] for i in report["items"]] == ["GET /notes/{note_id}", "POST /notes"]  # once each, no @group
+    assert [i["name"] for i in report["items"]] == ["GET /summaries/{note_id}", "POST /notes"]  # once each, no @group
     seen = {c["operation"]: c["seen"] for c in report["coverage"]}
-    assert "200" in seen["GET /notes/{note_id}"]
+    assert "200" in seen["GET /summaries/{note_id}"]
 
 
 def demo_findings(folder: Path, *args: str) -> tuple[dict, set[tuple[str, str]]]:
@@ -224,7 +224,9 @@ def test_operations_are_dealt_out_by_resource_and_evenly():
     assert sorted(map(len, groups)) == [3, 3]
     assert ["GET /api/v1/books", "POST /api/v1/books", "GET /api/v1/books/{id}"] in groups  # a resource together
     assert sorted(sum(groups, [])) == sorted(labels)  # every operation once
-    assert operation_groups(labels, 6) == [[label] for label in labels] or len(operation_groups(labels, 6)) == 6
+    # never a resource cut in two, even with workers to spare: one process would delete what another works on
+    assert sorted(operation_groups(labels, 6), key=len) == [["GET /health"], labels[3:5], labels[:3]]
+    assert operation_groups(labels[:3], 2) == [labels[:3]]
     assert operation_groups(labels, 1) == [labels]
     assert ungrouped("s/apitest.toml::GET /x@apitest-fuzz-0123abcd-after") == "s/apitest.toml::GET /x"
     assert ungrouped("t.py::test_x@mine") == "t.py::test_x@mine"  # a group of the user's own is left alone
@@ -235,11 +237,11 @@ def test_forked_runs_cut_the_spec_into_pieces_by_resource_about_two_per_process(
     labels = ["GET /health", "GET /v1/stats", *books, "POST /v1/orders", "GET /v1/orders/{id}"]
     pieces = operation_pieces(labels, 2)
     assert sorted(sum(pieces, [])) == sorted(labels)  # every operation once
-    assert all(len(piece) <= 3 for piece in pieces)  # 9 operations, 2 processes: about 2 pieces each
-    assert [len(piece) for piece in pieces] == sorted((len(piece) for piece in pieces), reverse=True)
-    assert books[:3] in pieces and books[3:] in pieces  # a resource split in the spec's order, its creator first
-    assert ["GET /health", "GET /v1/stats"] in pieces  # small resources merged: fewer engine runs
-    assert operation_pieces(labels, 1) == [books, ["GET /health", "GET /v1/stats"], labels[-2:]]
+    # 9 operations, 2 processes: pieces of about 3, but books (5) is never cut: one process would delete what the
+    # other works on
+    assert pieces == [books, ["GET /health", "GET /v1/stats"], labels[-2:]]  # largest first; small ones merged
+    assert operation_pieces(labels, 8) == [books, labels[-2:], ["GET /health"], ["GET /v1/stats"]]
+    assert operation_pieces(books, 2) == [books]
 
 
 def test_a_value_one_process_deletes_is_gone_for_the_others_too(tmp_path):
@@ -300,3 +302,28 @@ def test_a_pool_whose_folder_breaks_shares_no_more_says_so_once_and_waits_for_no
     assert [exc.errno for exc in told[1:]] == [errno.ENOSPC]
     for each in (pool, late, filled):
         each.close()
+
+
+def test_what_the_groups_shared_is_taken_in_the_groups_order_whichever_process_ran_them(tmp_path):
+    # Which child runs which piece changes from run to run; the stateful phase and the follow-ups, which start once
+    # every piece is done, take in what the pieces shared by piece, not by the processes' files (p0, p1), so they
+    # draw from the same values in the same order each time.
+    from apitest.fuzz._pool import SharedPool
+
+    def shared(first: str, second: str) -> list[tuple[str, int]]:
+        folder = tmp_path / first
+        for worker, group in (("p0", first), ("p1", second)):
+            pool = SharedPool(folder, worker)
+            pool.origin = group
+            for n in range(2):
+                pool.publish({"k": "exemplar", "n": n})
+            pool.close()
+        reader = SharedPool(folder, "main")
+        try:
+            return [(r["o"], r["n"]) for r in reader.records("exemplar")]
+        finally:
+            reader.close()
+
+    in_order = [("g0", 0), ("g0", 1), ("g1", 0), ("g1", 1)]
+    assert shared("g0", "g1") == in_order
+    assert shared("g1", "g0") == in_order  # p0 ran the second group this time
