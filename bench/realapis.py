@@ -5,6 +5,7 @@ tool goes first.
     python bench/realapis.py                                   # all five: seed 1, 25 examples, one round
     python bench/realapis.py --apis kinto prefect --rounds 3   # two of them, three rounds each
     python bench/realapis.py --venvs /elsewhere                # the venvs at /elsewhere/<api>/venv
+    python bench/realapis.py --processes 2 --rounds 2          # apitest over two processes (docs/audit.md)
 
 Each API runs from a venv of its own: `bench/realapis/<api>/install.sh` makes `bench/realapis/<api>/venv` (exact pins
 in requirements.lock); an API without one is skipped, saying so. `bench/realapis/<api>/start.sh PORT` serves it with
@@ -226,6 +227,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--examples", type=int, default=25, help="max examples per operation")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--processes", type=int, default=1, help="apitest's [fuzz] processes (its findings then differ: docs/audit.md)"
+    )
     parser.add_argument("--request-timeout", type=float, default=5.0, help="seconds, both tools")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one tool's run")
     parser.add_argument("--ready-timeout", type=float, default=180, help="seconds for a server to answer")
@@ -241,7 +245,9 @@ def main() -> None:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     print(f"apitest {Path(apitest.__file__).parent}, schemathesis {metadata.version('schemathesis')}, {where}")
-    print(f"seed {args.seed}, {args.examples} examples, {args.rounds} round(s), logs in {out}")
+    print(
+        f"seed {args.seed}, {args.examples} examples, {args.rounds} round(s), apitest processes {args.processes}, logs in {out}"
+    )
     print(machine("start"), flush=True)
     print(
         f"{'api':15} {'rnd':>3} {'first':12} {'st':>4} {'api':>4} {'missing':>7} {'extra':>5} {'own':>4}"
@@ -258,7 +264,9 @@ def main() -> None:
                 print(f"{name:15} skipped: no venv at {api.venv}: run {hint}", flush=True)
                 results.append({"api": name, "skipped": f"no venv at {api.venv}"})
                 continue
-            budget = Budget(args.seed, args.examples, api.headers, request_timeout=args.request_timeout)
+            budget = Budget(
+                args.seed, args.examples, api.headers, request_timeout=args.request_timeout, processes=args.processes
+            )
             for number in range(1, args.rounds + 1):
                 order = TOOLS if runs % 2 == 0 else TOOLS[::-1]
                 runs += 1

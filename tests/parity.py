@@ -36,6 +36,7 @@ class Budget:
     # A second user's headers: apitest's [auth.secondary.headers]; schemathesis gets both users as [auth.wfc] peers.
     secondary: Mapping[str, str] = field(default_factory=dict)
     request_timeout: float = 10.0
+    processes: int = 1  # apitest's [fuzz] processes; schemathesis always runs one worker
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ def run_apitest(spec: Path, base_url: str, budget: Budget, timeout: float = 900)
         toml += ["[fuzz]", f"seed = {budget.seed}", f"max_examples = {budget.max_examples}"]
         toml.append(f"request_timeout = {budget.request_timeout}")
         toml.append("retry_after_pause = 0")  # schemathesis does not wait out Retry-After: the same pace for both
+        if budget.processes > 1:
+            toml.append(f"processes = {budget.processes}")
         if budget.max_response_time is not None:
             toml.append(f"max_response_time = {budget.max_response_time}")
         (work / "apitest.toml").write_text("\n".join(toml) + "\n")
