@@ -31,14 +31,20 @@ def resource_of(path: str) -> str:
     return next((s for s in segments if not _PREFIX.match(s)), segments[-1] if segments else "")
 
 
+def _by_resource(labels: Sequence[str]) -> dict[str, list[str]]:
+    """`labels` ("METHOD /path") by resource, in the spec's order, each once."""
+    clusters: dict[str, list[str]] = {}
+    for label in dict.fromkeys(labels):
+        clusters.setdefault(resource_of(label.split(" ", 1)[1]), []).append(label)
+    return clusters
+
+
 def operation_groups(labels: Sequence[str], count: int) -> list[list[str]]:
     """`labels` ("METHOD /path") in at most `count` groups, in the spec's order within each group."""
     if count < 1:
         raise ValueError("at least one group")
     labels = list(dict.fromkeys(labels))
-    clusters: dict[str, list[str]] = {}
-    for label in labels:
-        clusters.setdefault(resource_of(label.split(" ", 1)[1]), []).append(label)
+    clusters = _by_resource(labels)
     groups: list[list[str]] = [[] for _ in range(min(count, len(clusters)) or 1)]
     for cluster in sorted(clusters.values(), key=len, reverse=True):  # stable: ties keep the spec's order
         min(groups, key=len).extend(cluster)
@@ -61,13 +67,10 @@ def operation_pieces(labels: Sequence[str], processes: int) -> list[list[str]]:
     if processes < 1:
         raise ValueError("at least one process")
     labels = list(dict.fromkeys(labels))
-    clusters: dict[str, list[str]] = {}
-    for label in labels:
-        clusters.setdefault(resource_of(label.split(" ", 1)[1]), []).append(label)
     size = max(math.ceil(len(labels) / (PIECES_PER_PROCESS * processes)), 1)
     pieces: list[list[str]] = []
     current: list[str] = []
-    for cluster in clusters.values():
+    for cluster in _by_resource(labels).values():
         if current and len(current) + len(cluster) > size:
             pieces.append(current)
             current = []
