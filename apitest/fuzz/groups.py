@@ -5,9 +5,9 @@ stateful and follow-up items form a group of their own that starts once every op
 operations stay together (`POST /books`, `GET /books/{id}`, ... by the first path segment that is not a prefix
 such as /api or /v1), always: the engine's cross-operation learning is strongest between them, and a resource cut
 in two has one process delete what the other is working on (Kinto, whose every path is under /buckets, cut in four
-gave 55 and 62 findings in two runs with the same seed; whole, 35 in each of four runs). Resources are dealt out whole, largest first, to the group
-with the fewest operations, so an API that is one resource gets one group. Every worker computes the same groups
-from the same spec, so the collections xdist compares agree.
+gave 55 and 62 findings in two runs with the same seed; whole, 35 in each of four runs). Resources are dealt out
+whole, largest first, to the group with the fewest operations, so an API that is one resource gets one group.
+Every worker computes the same groups from the same spec, so the collections xdist compares agree.
 
 Forked children (`[fuzz] processes = N`, _forked.py) take `operation_pieces` instead: small resources merged, handed
 out as each child finishes one, which xdist's fixed groups cannot be.
