@@ -36,6 +36,9 @@ FLAGS = frozenset(
 #   answers 409 (as bucket names in some object stores).
 # "numeric_etags": ETags are digits between double quotes, and an If-Match of another form is refused with 400
 #   before anything else (as Kinto's: 'If-Match should be integer between double quotes').
+# "memo_patch": the one write the spec documents is a PATCH of a `memo` the read never shows (a write-only field,
+#   as a password); its PUT is left out of the spec.
+# "no_creation": the spec documents no way to make a record (no POST /records), so no record ever exists.
 # "gone_403", "undocumented_404", "undescribed": see the variants at the end.
 SECURITY = [{"key": []}]
 # A suite serving one of the apps below (`app`), as both users, with a small seeded budget: the tests' suite.
@@ -63,6 +66,10 @@ class Record(RecordIn):
     writes: int = Field(0, ge=0, json_schema_extra={"readOnly": True})
 
 
+class MemoIn(BaseModel):
+    memo: str = Field(min_length=1, max_length=30)
+
+
 class PaymentIn(BaseModel):
     amount: int = Field(ge=1, le=10_000)
 
@@ -78,6 +85,7 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
     payments: dict[int, tuple[str, Payment]] = {}
     keys: dict[str, tuple[str, Payment]] = {}
     counter = [0]
+    memos: dict[int, str] = {}
     taken: set[str] = set()  # every name a record was made with (unique_names)
 
     def openapi() -> dict[str, Any]:
@@ -92,6 +100,10 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
             if "undocumented_404" in flags:  # the spec never says a read of a missing record answers 404
                 doc["paths"]["/records/{record_id}"]["get"]["responses"].pop("404", None)
             if "put_creates" in flags:  # the one way to make a record is PUT
+                doc["paths"].pop("/records")
+            if "memo_patch" in flags:  # no PUT in the spec: PATCH of a memo is the one write
+                doc["paths"]["/records/{record_id}"].pop("put")
+            if "no_creation" in flags:
                 doc["paths"].pop("/records")
             if "undescribed" in flags:  # the spec says nothing of what a read of a record holds
                 for response in doc["paths"]["/records/{record_id}"]["get"]["responses"].values():
@@ -202,6 +214,16 @@ def create_app(flags: frozenset[str] = frozenset()) -> FastAPI:
         shown = answer if "lost_update" in flags else stored
         return JSONResponse(shown.model_dump(), headers={"ETag": etag(stored)})
 
+    if "memo_patch" in flags:
+
+        @app.patch("/records/{record_id}", status_code=204, responses={401: {}, 404: {}})
+        def annotate(record_id: RecordId, body: MemoIn, x_key: Key = None) -> Response:
+            who = user(x_key)
+            with lock:
+                own(record_id, who, write=True)
+                memos[record_id] = body.memo  # kept, never shown by a read
+            return Response(status_code=204)
+
     @app.delete("/records/{record_id}", status_code=204, responses={401: {}, 404: {}})
     def delete(record_id: RecordId, x_key: Key = None) -> Response:
         who = user(x_key)
@@ -267,3 +289,5 @@ bad_put_created = create_app(frozenset({"put_creates", "lost_update", "restock"}
 good_unique_names = create_app(frozenset({"unique_names"}))
 bad_numeric_etags = create_app(frozenset({"numeric_etags", "ignore_if_match"}))
 good_numeric_etags = create_app(frozenset({"numeric_etags"}))
+good_memo_patch = create_app(frozenset({"memo_patch"}))
+good_no_creation = create_app(frozenset({"no_creation"}))

@@ -262,3 +262,24 @@ def test_skip_notes_are_one_per_check_and_reason_and_leave_out_where_the_check_r
         "idempotency on DELETE /r0/{id}: skipped, the spec documents no GET of the item to read it back",
         "read_after_write on PUT /r0/{id}: skipped, no live resource",
     ]
+
+
+def test_an_accepted_write_of_nothing_the_read_shows_leaves_a_note_not_a_run(pytester):
+    # The one write is a PATCH of a memo the GET never shows (a write-only field): read_after_write has nothing to
+    # read back, so it says so instead of counting as run, and finds nothing.
+    report = run(pytester, "good_memo_patch")
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    assert [f for f in report["findings"] if f["check"] in CHECKS] == []
+    written = [n for n in item["notes"] if n.startswith("read_after_write") and "PATCH /records/{record_id}" in n]
+    assert written and "sent no field the item's GET describes" in written[0], item["notes"]
+
+
+def test_a_resource_the_engine_never_had_an_id_of_leaves_a_note_saying_so(pytester):
+    # No POST /records in the spec, and a PUT that only replaces: no record ever exists, so the checks that need a
+    # live one say the engine run gave no id to work on, and what was missing to make one.
+    report = run(pytester, "good_no_creation")
+    (item,) = [i for i in report["items"] if i["name"] == "follow-up"]
+    assert [f for f in report["findings"] if f["check"] in CHECKS] == []
+    missing = [n for n in item["notes"] if "the engine run gave no id of one to work on" in n]
+    assert missing, item["notes"]
+    assert "the engine run had no accepted creation of it to re-send" in missing[0], missing
