@@ -1,6 +1,6 @@
 """A suite's fuzz run spread over processes forked from this one (`[fuzz] processes = N`, `--apitest-processes N`).
 
-The operations are cut into pieces, mostly by resource, about two per process (groups.py). Everything a run needs
+The operations are cut into pieces of whole resources, about two per process (groups.py). Everything a run needs
 before its first case (the imports, the parsed spec and schemathesis's schema, its analysis of which responses feed
 which parameters, Hypothesis's unicode tables) is made once, here, and then N children are made with `os.fork()`,
 which inherit all of it for nothing: no interpreter starts, nothing is imported or parsed again. Child i starts with
